@@ -1,0 +1,46 @@
+// Bundles the extension, the CLI, the index worker, benchmarks and webview entries into dist/.
+import * as esbuild from 'esbuild';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode'],
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { benchIndex: 'bench/benchIndex.ts' }, outdir: 'dist/bench' },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    entryPoints: { sessionList: 'webview/sessionList/main.ts' },
+    outdir: 'dist/webview',
+    logLevel: 'warning',
+  },
+];
+
+await mkdir('dist', { recursive: true });
+// sql.js finds its wasm beside the bundles (src/core/runtime/runtimePaths.ts).
+await copyFile('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await chmod('dist/cli.js', 0o755);
+}

@@ -1,0 +1,105 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import type { Database, Statement } from 'sql.js';
+import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
+import { CREATE_INDEXES, CREATE_MESSAGES, INDEX_SCHEMA, INSERT_MESSAGE, META_KEYS } from './indexSchema';
+import { loadSqlJs } from './sqlJs';
+
+/**
+ * Writes a session into a new `.db` in our layout: rows in one transaction, then the
+ * indexes and FTS4 in one pass, then the file atomically (temp file, rename).
+ */
+export class SessionDbWriter {
+  private insert: Statement;
+  private topics = new Set<string>();
+  messages = 0;
+  startMs = Number.POSITIVE_INFINITY;
+  endMs = Number.NEGATIVE_INFINITY;
+
+  private constructor(private readonly db: Database) {
+    db.run('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
+    db.run(CREATE_MESSAGES);
+    db.run('BEGIN');
+    this.insert = db.prepare(INSERT_MESSAGE);
+  }
+
+  static async create(): Promise<SessionDbWriter> {
+    const SQL = await loadSqlJs();
+    return new SessionDbWriter(new SQL.Database());
+  }
+
+  add(messages: readonly SessionMessage[]): void {
+    const stmt = this.insert;
+    for (const m of messages) {
+      stmt.run([
+        m.topic,
+        m.payload,
+        m.timestamp,
+        m.tsMs,
+        m.qos ?? 0,
+        m.retain ? 1 : 0,
+        m.payloadEncoding,
+        m.payloadEncoding === 'base64' ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8'),
+        m.props ? JSON.stringify(m.props) : null,
+        m.source ?? null,
+      ]);
+      this.topics.add(m.topic);
+      if (m.tsMs < this.startMs) this.startMs = m.tsMs;
+      if (m.tsMs > this.endMs) this.endMs = m.tsMs;
+    }
+    this.messages += messages.length;
+  }
+
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
+  /** Builds indexes and FTS, stores meta, events and problems, and writes `dbPath` atomically. */
+  async finish(dbPath: string, info: { meta?: Record<string, unknown>; records?: readonly SessionRecord[]; problems?: readonly Problem[]; index?: Record<string, unknown> }): Promise<void> {
+    const db = this.db;
+    try {
+      this.insert.free();
+      const putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
+      for (const [key, value] of Object.entries(info.meta ?? {})) if (key !== '_kind') putMeta.run([key, JSON.stringify(value)]);
+      const index: Record<string, unknown> = { [META_KEYS.schema]: INDEX_SCHEMA, [META_KEYS.builtAt]: new Date().toISOString(), ...info.index };
+      for (const [key, value] of Object.entries(index)) if (value !== undefined) putMeta.run([key, JSON.stringify(value)]);
+      putMeta.free();
+      const putEvent = db.prepare('INSERT INTO session_events(line, kind, data) VALUES (?, ?, ?)');
+      for (const r of info.records ?? []) if (r.kind !== 'session_meta') putEvent.run([r.line, r.kind, JSON.stringify(r.data)]);
+      putEvent.free();
+      const putProblem = db.prepare('INSERT INTO session_problems(line, reason) VALUES (?, ?)');
+      for (const p of info.problems ?? []) putProblem.run([p.line, p.reason]);
+      putProblem.free();
+      db.run('COMMIT');
+      db.run(CREATE_INDEXES);
+      const bytes = db.export();
+      await writeFileAtomic(dbPath, bytes);
+    } finally {
+      db.close();
+    }
+  }
+
+  abort(): void {
+    try {
+      this.insert.free();
+    } catch {
+      /* already freed */
+    }
+    this.db.close();
+  }
+}
+
+function paddingOf(b64: string): number {
+  return b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+}
+
+/** Temp file beside the target, then rename: a reader never sees half a file. */
+export async function writeFileAtomic(target: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await writeFile(tmp, bytes, { flag: 'wx' });
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+import { rename, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { DbSessionReader } from '../session/dbSessionReader';
+import type { SessionFiles } from '../session/sessionFiles';
+import { indexIsCurrent } from '../session/sessionSource';
+import type { NaiveTimeZone } from '../session/timestamps';
+import type { IndexBuildResult } from './indexBuilder';
+import { buildIndexInWorker } from './indexClient';
+
+export interface EnsureIndexOptions {
+  naive?: NaiveTimeZone;
+  force?: boolean;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface EnsureIndexResult {
+  dbPath: string;
+  built: boolean;
+  /** Why it was (re)built: `missing`, `stale`, `foreign`, `forced`. */
+  reason?: string;
+  /** Where a `.db` that was not ours went before being replaced. */
+  backup?: string;
+  build?: IndexBuildResult;
+}
+
+/**
+ * Makes sure a session has a current index and returns its path. A `.db`-only session
+ * is its own index. A `.db` written by another tool beside a `.log` is kept as
+ * `<name>.db.bak` before our index (a superset the old tools still read) replaces it.
+ */
+export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptions = {}): Promise<EnsureIndexResult> {
+  const dbPath = files.db ?? path.join(files.dir, `${files.name}.db`);
+  if (!files.log) {
+    if (!files.db) throw new Error(`${files.name}: no session files`);
+    return { dbPath, built: false };
+  }
+  let reason = options.force ? 'forced' : 'missing';
+  if (files.db && !options.force) {
+    reason = 'foreign';
+    try {
+      const reader = await DbSessionReader.open(files.db, options.naive);
+      try {
+        if (await indexIsCurrent(reader, files.log)) return { dbPath, built: false };
+        if (reader.format === 'db-index') reason = 'stale';
+      } finally {
+        reader.close();
+      }
+    } catch {
+      reason = 'foreign';
+    }
+  }
+  let backup: string | undefined;
+  if (reason === 'foreign' && files.db) {
+    backup = await freeName(`${files.db}.bak`);
+    await rename(files.db, backup);
+  }
+  const build = await buildIndexInWorker(files.log, dbPath, options);
+  return { dbPath, built: true, reason, backup, build };
+}
+
+async function freeName(candidate: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? candidate : `${candidate}.${i}`;
+    try {
+      await stat(name);
+    } catch {
+      return name;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import { ensureIndex } from '../index/sessionIndex';
+import { queryAll } from '../index/sqlJs';
+import { topicMatches } from '../mqtt/topicFilter';
+import { DbSessionReader } from '../session/dbSessionReader';
+import { type SessionFiles, scanSessionFolder } from '../session/sessionFiles';
+import { type SessionMessage, payloadBytes } from '../session/sessionMessage';
+import { openSessionSource } from '../session/sessionSource';
+import type { NaiveTimeZone } from '../session/timestamps';
+
+export interface SearchQuery {
+  /** Words to find in topic or payload (all of them); empty finds everything in range. */
+  text: string;
+  /** MQTT topic filter (`+`, `#`). */
+  topic?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit?: number;
+}
+
+export interface SearchHit {
+  session: string;
+  id: number;
+  timestamp: string;
+  tsMs: number;
+  topic: string;
+  snippet: string;
+}
+
+export interface SearchOptions {
+  naive?: NaiveTimeZone;
+  /** Told when a `.log` had to be indexed first. */
+  onIndexed?: (session: string) => void;
+}
+
+const DEFAULT_LIMIT = 100;
+
+/** Words → an FTS4 query of quoted phrases: user text never reaches FTS syntax. */
+export function ftsQuery(text: string): string {
+  return text
+    .split(/\s+/)
+    .map((w) => w.replace(/"/g, ''))
+    .filter((w) => /[\p{L}\p{N}]/u.test(w))
+    .map((w) => `"${w}"`)
+    .join(' ');
+}
+
+export async function searchSession(files: SessionFiles, q: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
+  let dbPath: string;
+  try {
+    const ensured = await ensureIndex(files, { naive: options.naive });
+    if (ensured.built) options.onIndexed?.(files.name);
+    dbPath = ensured.dbPath;
+  } catch (err) {
+    // A read-only folder cannot take an index: read the `.log` itself instead.
+    if (!files.log || !isNotWritable(err)) throw err;
+    const source = await openSessionSource({ ...files, db: undefined }, { naive: options.naive });
+    return scanSearch(files.name, source.batches(), q);
+  }
+  const reader = await DbSessionReader.open(dbPath, options.naive);
+  try {
+    return reader.format === 'db-index' ? searchIndex(files.name, reader, q) : await scanSearch(files.name, reader.batches(), q);
+  } finally {
+    reader.close();
+  }
+}
+
+function isNotWritable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EROFS' || code === 'EPERM';
+}
+
+function searchIndex(session: string, reader: DbSessionReader, q: SearchQuery): SearchHit[] {
+  const db = reader.db;
+  db.create_function('mqtt_match', (filter: string, topic: string) => (topicMatches(filter, topic) ? 1 : 0));
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const match = ftsQuery(q.text);
+  if (match) {
+    where.push('m.id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)');
+    params.push(match);
+  }
+  if (q.topic) {
+    where.push('mqtt_match(?, m.topic)');
+    params.push(q.topic);
+  }
+  if (q.fromMs !== undefined) {
+    where.push('m.ts_ms >= ?');
+    params.push(q.fromMs);
+  }
+  if (q.toMs !== undefined) {
+    where.push('m.ts_ms <= ?');
+    params.push(q.toMs);
+  }
+  params.push(q.limit ?? DEFAULT_LIMIT);
+  const rows = queryAll<{ id: number; timestamp: string; ts_ms: number; topic: string; payload: string; payload_encoding: string }>(
+    db,
+    `SELECT m.id, m.timestamp, m.ts_ms, m.topic, substr(m.payload, 1, 4096) AS payload, m.payload_encoding FROM mqtt_messages m
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.ts_ms, m.id LIMIT ?`,
+    params,
+  );
+  return rows.map((r) => ({
+    session,
+    id: r.id,
+    timestamp: r.timestamp,
+    tsMs: r.ts_ms,
+    topic: r.topic,
+    snippet: r.payload_encoding === 'base64' ? '(binary payload)' : snippetOf(r.payload, q.text),
+  }));
+}
+
+/** Sessions without our index (an old `.db` alone, a `.log` in a read-only folder) are scanned. */
+async function scanSearch(session: string, batches: AsyncIterable<SessionMessage[]>, q: SearchQuery): Promise<SearchHit[]> {
+  const words = q.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const limit = q.limit ?? DEFAULT_LIMIT;
+  const hits: SearchHit[] = [];
+  for await (const batch of batches) {
+    for (const m of batch) {
+      if (q.topic && !topicMatches(q.topic, m.topic)) continue;
+      if (q.fromMs !== undefined && m.tsMs < q.fromMs) continue;
+      if (q.toMs !== undefined && m.tsMs > q.toMs) continue;
+      const text = m.payloadEncoding === 'base64' ? '' : m.payload;
+      const hay = `${m.topic} ${text}`.toLowerCase();
+      if (!words.every((w) => hay.includes(w))) continue;
+      hits.push({ session, id: m.source ?? 0, timestamp: m.timestamp, tsMs: m.tsMs, topic: m.topic, snippet: text ? snippetOf(text, q.text) : `(binary payload, ${payloadBytes(m).length} bytes)` });
+    }
+  }
+  return hits.sort((a, b) => a.tsMs - b.tsMs || a.id - b.id).slice(0, limit);
+}
+
+/** Up to ~120 characters of the payload around the first word found. */
+export function snippetOf(payload: string, text: string): string {
+  const flat = payload.replace(/\s+/g, ' ');
+  const word = text.split(/\s+/).find(Boolean)?.toLowerCase();
+  const at = word ? flat.toLowerCase().indexOf(word) : -1;
+  const from = Math.max(0, at < 0 ? 0 : at - 40);
+  const piece = flat.slice(from, from + 120);
+  return `${from > 0 ? '…' : ''}${piece}${from + 120 < flat.length ? '…' : ''}`;
+}
+
+export async function searchFolder(dir: string, q: SearchQuery, options: SearchOptions = {}): Promise<{ hits: SearchHit[]; errors: { session: string; error: string }[] }> {
+  const hits: SearchHit[] = [];
+  const errors: { session: string; error: string }[] = [];
+  for (const files of await scanSessionFolder(dir)) {
+    try {
+      hits.push(...(await searchSession(files, q, options)));
+    } catch (err) {
+      errors.push({ session: files.name, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  hits.sort((a, b) => a.tsMs - b.tsMs || a.session.localeCompare(b.session) || a.id - b.id);
+  return { hits: hits.slice(0, q.limit ?? DEFAULT_LIMIT), errors };
+}
