@@ -52,26 +52,36 @@ export function messageFromObject(o: Record<string, unknown>, line: number, naiv
   }
   if (!Number.isFinite(tsMs)) return { type: 'problem', reason: `field "timestamp": not an ISO 8601 time: ${clip(timestamp)}` };
 
-  const message: SessionMessage = { topic: o.topic, payload, payloadEncoding: 'utf8', timestamp, tsMs, source: line };
-
+  let qos: QoS | undefined;
   if (o.qos !== undefined && o.qos !== null) {
     if (o.qos !== 0 && o.qos !== 1 && o.qos !== 2) return { type: 'problem', reason: fieldReason('qos', o.qos, '0, 1 or 2') };
-    message.qos = o.qos as QoS;
+    qos = o.qos;
   }
+  let retain: boolean | undefined;
   if (o.retain !== undefined && o.retain !== null) {
-    if (typeof o.retain === 'boolean') message.retain = o.retain;
-    else if (o.retain === 0 || o.retain === 1) message.retain = o.retain === 1;
+    if (typeof o.retain === 'boolean') retain = o.retain;
+    else if (o.retain === 0 || o.retain === 1) retain = o.retain === 1;
     else return { type: 'problem', reason: fieldReason('retain', o.retain, 'true or false') };
   }
+  let payloadEncoding: PayloadEncoding = 'utf8';
   if (o.payloadEncoding !== undefined) {
     if (o.payloadEncoding !== 'utf8' && o.payloadEncoding !== 'base64') return { type: 'problem', reason: fieldReason('payloadEncoding', o.payloadEncoding, '"utf8" or "base64"') };
     if (o.payloadEncoding === 'base64' && (payload.length % 4 !== 0 || !BASE64.test(payload))) return { type: 'problem', reason: 'field "payload": not valid base64' };
-    message.payloadEncoding = o.payloadEncoding as PayloadEncoding;
+    payloadEncoding = o.payloadEncoding;
   }
-  if (o.props !== undefined) {
-    if (typeof o.props !== 'object' || o.props === null || Array.isArray(o.props)) return { type: 'problem', reason: fieldReason('props', o.props, 'an object') };
-    message.props = o.props as Record<string, unknown>;
+  if (o.props !== undefined && (typeof o.props !== 'object' || o.props === null || Array.isArray(o.props))) {
+    return { type: 'problem', reason: fieldReason('props', o.props, 'an object') };
   }
+  // The parsed object becomes the message: one allocation less per line, which the
+  // garbage collector notices over a million lines. Unknown keys ride along unused.
+  const message = o as unknown as SessionMessage;
+  message.payload = payload;
+  message.timestamp = timestamp;
+  message.tsMs = tsMs;
+  message.qos = qos;
+  message.retain = retain;
+  message.payloadEncoding = payloadEncoding;
+  message.source = line;
   return { type: 'message', message };
 }
 

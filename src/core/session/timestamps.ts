@@ -9,6 +9,52 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))
  * times as local, and is the hot spot when reading a million lines.
  */
 export function parseTimestamp(text: string, naive: NaiveTimeZone = 'utc'): number {
+  const fast = parseCommonForm(text, naive);
+  if (fast === fast) return fast; // not NaN
+  return parseGeneral(text, naive);
+}
+
+const DIGIT0 = 48;
+let cachedMinute = '';
+let cachedMinuteNaive: NaiveTimeZone = 'utc';
+let cachedMinuteMs = 0;
+
+/**
+ * The two forms every recorder writes — `2026-08-07T09:26:46.964Z` and
+ * `2025-11-10T18:06:34.903228` — read by character codes, with the time up to the
+ * minute cached (consecutive messages share it). NaN sends anything else to the general parser.
+ */
+function parseCommonForm(text: string, naive: NaiveTimeZone): number {
+  const len = text.length;
+  if (len < 20 || text.charCodeAt(10) !== 84 /* T */ || text.charCodeAt(19) !== 46 /* . */) return Number.NaN;
+  const zulu = text.charCodeAt(len - 1) === 90; /* Z */
+  const fracEnd = zulu ? len - 1 : len;
+  if (fracEnd - 20 < 1 || fracEnd - 20 > 9) return Number.NaN;
+  const minute = text.slice(0, 16);
+  const zone: NaiveTimeZone = zulu ? 'utc' : naive;
+  let base: number;
+  if (minute === cachedMinute && zone === cachedMinuteNaive) base = cachedMinuteMs;
+  else {
+    base = parseGeneral(`${minute}:00`, zone);
+    if (base !== base) return Number.NaN;
+    cachedMinute = minute;
+    cachedMinuteNaive = zone;
+    cachedMinuteMs = base;
+  }
+  const s1 = text.charCodeAt(17) - DIGIT0, s2 = text.charCodeAt(18) - DIGIT0;
+  if (text.charCodeAt(16) !== 58 /* : */ || s1 < 0 || s1 > 6 || s2 < 0 || s2 > 9) return Number.NaN;
+  let frac = 0;
+  let scale = 100;
+  for (let i = 20; i < fracEnd; i++) {
+    const d = text.charCodeAt(i) - DIGIT0;
+    if (d < 0 || d > 9) return Number.NaN;
+    frac += d * scale;
+    scale /= 10;
+  }
+  return base + (s1 * 10 + s2) * 1000 + frac;
+}
+
+function parseGeneral(text: string, naive: NaiveTimeZone): number {
   const m = ISO.exec(text);
   if (!m) return Number.NaN;
   const year = +m[1], month = +m[2], day = +m[3], hour = +m[4], minute = +m[5];
