@@ -16,7 +16,8 @@ export class SessionDbWriter {
   endMs = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly db: Database) {
-    db.run('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
+    // auto_vacuum: the FTS merges free ~15 % of the pages; without it they stay in the file.
+    db.run('PRAGMA auto_vacuum = FULL; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
     db.run(CREATE_MESSAGES);
     db.run('BEGIN');
     this.insert = db.prepare(INSERT_MESSAGE);

@@ -91,10 +91,13 @@ function searchIndex(session: string, reader: DbSessionReader, q: SearchQuery): 
     where.push('m.ts_ms <= ?');
     params.push(q.toMs);
   }
+  // Only an excerpt around the first word leaves SQL: payloads may be megabytes.
+  const first = q.text.split(/\s+/).find(Boolean)?.toLowerCase() ?? '';
+  params.unshift(first);
   params.push(q.limit ?? DEFAULT_LIMIT);
   const rows = queryAll<{ id: number; timestamp: string; ts_ms: number; topic: string; payload: string; payload_encoding: string }>(
     db,
-    `SELECT m.id, m.timestamp, m.ts_ms, m.topic, substr(m.payload, 1, 4096) AS payload, m.payload_encoding FROM mqtt_messages m
+    `SELECT m.id, m.timestamp, m.ts_ms, m.topic, substr(m.payload, max(1, instr(lower(m.payload), ?1) - 80), 400) AS payload, m.payload_encoding FROM mqtt_messages m
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.ts_ms, m.id LIMIT ?`,
     params,
   );

@@ -1,0 +1,140 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ensureIndex } from '../../src/core/index/sessionIndex';
+import { loadSqlJs, openDatabaseFile } from '../../src/core/index/sqlJs';
+import { searchFolder, searchSession } from '../../src/core/search/sessionSearch';
+import { resolveSession } from '../../src/core/session/sessionFiles';
+import { summarizeSession } from '../../src/core/session/sessionSummary';
+import { copyOfSamples, removeTempDirs } from '../helpers';
+
+const WHITE = 'storage_order_white_20251110_180844';
+
+describe('the index', () => {
+  after(removeTempDirs);
+
+  it('replaces an old recorder .db beside a .log with ours, keeping the original as .db.bak', async () => {
+    const dir = await copyOfSamples();
+    const files = await resolveSession(path.join(dir, WHITE));
+    const r = await ensureIndex(files);
+    assert.equal(r.built, true);
+    assert.equal(r.reason, 'foreign');
+    assert.equal(r.backup, path.join(dir, `${WHITE}.db.bak`));
+    assert.equal(r.build?.messages, 552);
+    const again = await ensureIndex(await resolveSession(path.join(dir, WHITE)));
+    assert.equal(again.built, false, 'a current index is not rebuilt');
+    assert.ok(!(await readdir(dir)).some((f) => f.includes('.tmp-')), 'no temp file left behind');
+  });
+
+  it('has the old table first, our columns, time and topic indexes, FTS4 and session_meta', async () => {
+    const dir = await copyOfSamples();
+    const files = await resolveSession(path.join(dir, 'red-storage-production_20260807_113213.log'));
+    const { dbPath } = await ensureIndex(files);
+    const db = await openDatabaseFile(dbPath);
+    try {
+      const cols = db.exec('PRAGMA table_info(mqtt_messages)')[0].values.map((r) => r[1]);
+      assert.deepEqual(cols.slice(0, 4), ['id', 'topic', 'payload', 'timestamp']);
+      assert.ok(['ts_ms', 'qos', 'retain', 'payload_encoding'].every((c) => cols.includes(c)));
+      const names = db.exec("SELECT name FROM sqlite_master")[0].values.map((r) => r[0]);
+      for (const n of ['idx_mqtt_messages_ts', 'idx_mqtt_messages_topic_ts', 'mqtt_messages_fts', 'session_meta']) assert.ok(names.includes(n), n);
+      const sql = String(db.exec("SELECT sql FROM sqlite_master WHERE name = 'mqtt_messages_fts'")[0].values[0][0]);
+      assert.match(sql, /USING fts4/i);
+      const meta = Object.fromEntries(db.exec('SELECT key, value FROM session_meta')[0].values.map((r) => [r[0], JSON.parse(String(r[1]))]));
+      assert.equal(meta.sessionName, 'red-storage-production');
+      assert.equal(meta.brokerPort, 1883);
+      assert.equal(meta['index.schema'], 1);
+      const plan = db.exec("EXPLAIN QUERY PLAN SELECT * FROM mqtt_messages WHERE ts_ms BETWEEN 1 AND 2")[0].values.map((r) => r[3]).join(' ');
+      assert.match(plan, /idx_mqtt_messages_ts/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('is rebuilt when the .log has grown since', async () => {
+    const dir = await copyOfSamples();
+    const log = path.join(dir, 'synthetic-arduino-sensors_20260508_091000.log');
+    await ensureIndex(await resolveSession(log));
+    await appendFile(log, `${JSON.stringify({ topic: 'late/arrival', payload: 'x', timestamp: '2026-05-08T09:10:31.000Z', qos: 0, retain: false })}\n`);
+    const stale = await summarizeSession(await resolveSession(log));
+    assert.equal(stale.format, 'log-meta', 'a stale index is not trusted: the .log is read');
+    assert.equal(stale.messages, 31);
+    const r = await ensureIndex(await resolveSession(log));
+    assert.equal(r.reason, 'stale');
+    const fresh = await summarizeSession(await resolveSession(log));
+    assert.deepEqual([fresh.format, fresh.messages, fresh.topics], ['db-index', 31, 11]);
+  });
+
+  it('is readable by the old recorder: SELECT topic, payload, timestamp FROM mqtt_messages ORDER BY timestamp', async function () {
+    const dir = await copyOfSamples();
+    const files = await resolveSession(path.join(dir, WHITE));
+    const { dbPath } = await ensureIndex(files);
+    const SQL = await loadSqlJs();
+    const { readFile } = await import('node:fs/promises');
+    const ours = new SQL.Database(await readFile(dbPath));
+    const old = new SQL.Database(await readFile(path.join(dir, `${WHITE}.db.bak`)));
+    const q = 'SELECT topic, payload, timestamp FROM mqtt_messages ORDER BY timestamp';
+    assert.deepEqual(ours.exec(q)[0].values, old.exec(q)[0].values, 'same rows as the old recorder wrote');
+    ours.close();
+    old.close();
+    // And with the library the old (Python) recorder uses, when there is a python3 here.
+    const py = spawnSync('python3', ['-c', `import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("${q}").fetchall(); print(len(r), r[0][0], r[-1][2])`, dbPath], { encoding: 'utf8' });
+    if (py.error) {
+      console.log(`      (python3 not found: the sqlite3-module check was not run: ${py.error.message})`);
+      return;
+    }
+    assert.equal(py.stdout.trim(), '552 ccu/state/version-mismatch 2025-11-10T18:08:43.700479', py.stderr);
+  });
+
+  describe('search', () => {
+    it('finds words in payloads and topics, with topic filter and time range', async () => {
+      const dir = await copyOfSamples();
+      const files = await resolveSession(path.join(dir, 'auftrag-rot_1.log'));
+      const all = await searchSession(files, { text: 'c9da720e-98e6-4d96-84d3-7baad5c5383d', limit: 1000 });
+      assert.ok(all.length > 10);
+      assert.ok(all.every((h) => h.snippet.includes('c9da720e') || h.topic.includes('c9da720e')));
+      const fts = await searchSession(files, { text: 'c9da720e-98e6-4d96-84d3-7baad5c5383d', topic: 'fts/+/+/+/state', limit: 1000 });
+      assert.ok(fts.length > 0 && fts.length < all.length);
+      assert.ok(fts.every((h) => /^fts\/v1\/ff\/[^/]+\/state$/.test(h.topic)));
+      const from = all[5].tsMs;
+      const to = all[10].tsMs;
+      const ranged = await searchSession(files, { text: 'c9da720e-98e6-4d96-84d3-7baad5c5383d', fromMs: from, toMs: to, limit: 1000 });
+      assert.deepEqual(ranged.map((h) => h.id), all.filter((h) => h.tsMs >= from && h.tsMs <= to).map((h) => h.id));
+      const byTopicWord = await searchSession(files, { text: 'instantAction', limit: 1000 });
+      assert.ok(byTopicWord.some((h) => h.topic.endsWith('/instantAction')));
+      assert.deepEqual(await searchSession(files, { text: 'wordthatisnowhere' }), []);
+    });
+
+    it('user text never breaks the FTS syntax', async () => {
+      const dir = await copyOfSamples();
+      const files = await resolveSession(path.join(dir, 'startup-clean_20260512_102831.log'));
+      for (const text of ['"', 'AND OR NOT', '(((', '*', 'a:b', '-x', "'; DROP TABLE mqtt_messages; --", '<script>']) {
+        await searchSession(files, { text });
+      }
+      assert.ok((await searchSession(files, { text: 'ONLINE' })).length > 0);
+    });
+
+    it('searches across a folder, old .db sessions included', async () => {
+      const dir = await copyOfSamples();
+      const { hits, errors } = await searchFolder(dir, { text: 'SVR4H76530', limit: 10_000 });
+      assert.deepEqual(errors, []);
+      const sessions = new Set(hits.map((h) => h.session));
+      assert.ok(sessions.has('default_test_session'), 'old wide .db scanned');
+      assert.ok(sessions.has(WHITE));
+      assert.ok(hits.every((h, i) => i === 0 || hits[i - 1].tsMs <= h.tsMs), 'sorted by time');
+    });
+  });
+});
+
+describe('a .db beside a .log that is not SQLite', () => {
+  after(removeTempDirs);
+  it('does not hide the .log, and indexing keeps the broken file', async () => {
+    const dir = await copyOfSamples();
+    await writeFile(path.join(dir, 'auftrag-rot_1.db'), 'garbage'.repeat(100));
+    const s = await summarizeSession(await resolveSession(path.join(dir, 'auftrag-rot_1')));
+    assert.deepEqual([s.format, s.messages], ['log', 111]);
+    const r = await ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1')));
+    assert.equal(r.reason, 'foreign');
+    assert.ok(r.backup);
+  });
+});
