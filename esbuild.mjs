@@ -1,6 +1,6 @@
 // Bundles the extension, the CLI, the index worker, benchmarks and webview entries into dist/.
 import * as esbuild from 'esbuild';
-import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -34,6 +34,7 @@ const builds = [
   },
 ];
 
+if (production) await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 // sql.js finds its wasm beside the bundles (src/core/runtime/runtimePaths.ts).
 await copyFile('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');

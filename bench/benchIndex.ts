@@ -1,8 +1,11 @@
 /**
  * npm run bench:index [-- --messages N --runs R]
- * Reading, indexing, FTS and reopening a synthetic 1,000,000-message session, each next
- * to a bare reference loop run in the same process, alternating, medians of R runs.
+ *
+ * Reading, indexing, FTS and reopening a synthetic 1,000,000-message session. Every
+ * measured step runs in a child process of its own (so its peak RSS is its own), and
+ * ours alternates with the bare reference loops in the same run; medians of R runs.
  */
+import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -10,166 +13,226 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as readline from 'node:readline';
 import { buildIndexInWorker } from '../src/core/index/indexClient';
+import { CREATE_INDEXES, CREATE_MESSAGES, INSERT_FTS, INSERT_MESSAGE } from '../src/core/index/indexSchema';
 import { loadSqlJs } from '../src/core/index/sqlJs';
 import { setRuntimeDir } from '../src/core/runtime/runtimePaths';
-import { searchSession } from '../src/core/search/sessionSearch';
 import { DbSessionReader } from '../src/core/session/dbSessionReader';
 import { SessionLogReader } from '../src/core/session/logReader';
-import { ensureSyntheticSession } from './synthetic';
+import { parseTimestamp } from '../src/core/session/timestamps';
+import { ensureSyntheticSession, uuid } from './synthetic';
 
 setRuntimeDir(path.join(__dirname, '..'));
 
-function arg(name: string, fallback: number): number {
+function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const secs = (ms: number): string => (ms / 1000).toFixed(2);
+const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
-async function bareRead(file: string): Promise<number> {
-  let n = 0;
+interface StepResult {
+  ms: number;
+  rssMiB: number;
+  count?: number;
+  p99?: number;
+  max?: number;
+  extra?: Record<string, number>;
+}
+
+async function* bareLines(file: string): AsyncGenerator<Record<string, unknown>> {
   const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of rl) {
     if (!line) continue;
     const o = JSON.parse(line);
-    if (o._kind === undefined) n++;
+    if (o._kind === undefined) yield o;
   }
-  return n;
 }
 
-async function ourRead(file: string): Promise<number> {
-  const reader = new SessionLogReader(file);
-  for await (const _batch of reader.batches()) {
-    /* consume */
-  }
-  return reader.messages;
-}
+/** The measured steps; each runs in its own process. */
+const STEPS: Record<string, (log: string, db: string) => Promise<StepResult>> = {
+  async 'read-bare'(log) {
+    const t0 = performance.now();
+    let n = 0;
+    const rl = readline.createInterface({ input: createReadStream(log), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (!line) continue;
+      const o = JSON.parse(line);
+      if (o._kind === undefined) n++;
+    }
+    return { ms: performance.now() - t0, rssMiB: rssMiB(), count: n };
+  },
+  async 'read-ours'(log) {
+    const t0 = performance.now();
+    const reader = new SessionLogReader(log);
+    for await (const _batch of reader.batches()) {
+      /* consume */
+    }
+    return { ms: performance.now() - t0, rssMiB: rssMiB(), count: reader.messages };
+  },
+  /** What the old recorder's table costs: 3 columns, no index, no FTS. */
+  async 'build-bare-recorder'(log, db) {
+    const t0 = performance.now();
+    const SQL = await loadSqlJs();
+    const d = new SQL.Database();
+    d.run('CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, timestamp TEXT NOT NULL); BEGIN');
+    const stmt = d.prepare('INSERT INTO mqtt_messages (topic, payload, timestamp) VALUES (?, ?, ?)');
+    let n = 0;
+    for await (const o of bareLines(log)) {
+      stmt.run([o.topic as string, o.payload as string, o.timestamp as string]);
+      n++;
+    }
+    stmt.free();
+    d.run('COMMIT');
+    await writeFile(db, d.export());
+    d.close();
+    return { ms: performance.now() - t0, rssMiB: rssMiB(), count: n };
+  },
+  /** The same rows into the same tables as ours (columns, FTS4, indexes), by the plainest loop. */
+  async 'build-bare-same-schema'(log, db) {
+    const t0 = performance.now();
+    const SQL = await loadSqlJs();
+    const d = new SQL.Database();
+    d.run(CREATE_MESSAGES);
+    d.run('BEGIN');
+    const stmt = d.prepare(INSERT_MESSAGE);
+    const fts = d.prepare(INSERT_FTS);
+    let n = 0;
+    for await (const o of bareLines(log)) {
+      n++;
+      const payload = o.payload as string;
+      stmt.run([n, o.topic as string, payload, o.timestamp as string, parseTimestamp(o.timestamp as string), (o.qos as number) ?? 0, o.retain ? 1 : 0, 'utf8', payload.length, null, null]);
+      fts.run([n, o.topic as string, payload]);
+    }
+    stmt.free();
+    fts.free();
+    d.run('COMMIT');
+    d.run(CREATE_INDEXES);
+    await writeFile(db, d.export());
+    d.close();
+    return { ms: performance.now() - t0, rssMiB: rssMiB(), count: n };
+  },
+  async 'build-ours'(log, db) {
+    await rm(db, { force: true });
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    const t0 = performance.now();
+    const r = await buildIndexInWorker(log, db);
+    const ms = performance.now() - t0;
+    h.disable();
+    return { ms, rssMiB: rssMiB(), count: r.messages, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+  },
+  async reopen(_log, db) {
+    const t0 = performance.now();
+    const reader = await DbSessionReader.open(db);
+    const n = Number(reader.db.exec('SELECT count(*) FROM mqtt_messages')[0].values[0][0]);
+    const ms = performance.now() - t0;
+    reader.close();
+    return { ms, rssMiB: rssMiB(), count: n };
+  },
+  async fts(_log, db) {
+    const reader = await DbSessionReader.open(db);
+    const run = (term: string): { ms: number; hits: number } => {
+      const t0 = performance.now();
+      const stmt = reader.db.prepare('SELECT m.id, m.topic, m.timestamp, substr(m.payload, 1, 200) FROM mqtt_messages m WHERE m.id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) ORDER BY m.ts_ms LIMIT 100');
+      stmt.bind([term]);
+      let hits = 0;
+      while (stmt.step()) hits++;
+      stmt.free();
+      return { ms: performance.now() - t0, hits };
+    };
+    const rare: number[] = [];
+    const order: number[] = [];
+    const common: number[] = [];
+    let hits = { rare: 0, order: 0, common: 0 };
+    for (let i = 0; i < 21; i++) {
+      const a = run('"SVR4H76449" "instantAction"');
+      const b = run(`"${uuid(7)}"`); // one orderId: 2,000 messages carry it
+      const c = run('"FINISHED"');
+      rare.push(a.ms);
+      order.push(b.ms);
+      common.push(c.ms);
+      hits = { rare: a.hits, order: b.hits, common: c.hits };
+    }
+    reader.close();
+    return { ms: median(rare), rssMiB: rssMiB(), extra: { rare: median(rare), order: median(order), common: median(common), rareHits: hits.rare, orderHits: hits.order, commonHits: hits.common } };
+  },
+};
 
-/** The reference: what a plain script does — readline, JSON.parse, one prepared insert per row. */
-async function bareInsert(file: string, out: string): Promise<number> {
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database();
-  db.run('CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, timestamp TEXT NOT NULL)');
-  db.run('BEGIN');
-  const stmt = db.prepare('INSERT INTO mqtt_messages (topic, payload, timestamp) VALUES (?, ?, ?)');
-  let n = 0;
-  const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (!line) continue;
-    const o = JSON.parse(line);
-    if (o._kind !== undefined) continue;
-    stmt.run([o.topic, o.payload, o.timestamp]);
-    n++;
-  }
-  stmt.free();
-  db.run('COMMIT');
-  await writeFile(out, db.export());
-  db.close();
-  return n;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  global.gc?.();
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
+function runStep(step: string, log: string, db: string): StepResult {
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--step', step, '--log', log, '--db', db], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`step ${step} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as StepResult;
 }
 
 async function main(): Promise<void> {
-  const count = arg('messages', 1_000_000);
-  const runs = arg('runs', 3);
+  const step = argValue('step');
+  if (step) {
+    const result = await STEPS[step](argValue('log') as string, argValue('db') as string);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const count = Number(argValue('messages') ?? 1_000_000);
+  const runs = Number(argValue('runs') ?? 3);
   const dir = path.resolve('.bench');
   await mkdir(dir, { recursive: true });
   const log = path.join(dir, `synthetic-factory-${count}_20260115_080000.log`);
   const db = log.replace(/\.log$/, '.db');
   const bareDb = path.join(dir, 'bare.db');
-  const tGen = await timed(() => ensureSyntheticSession(log, count));
+  await ensureSyntheticSession(log, count);
   const size = (await stat(log)).size;
-  console.log(`# bench:index — ${count} messages, ${(size / 2 ** 20).toFixed(0)} MiB .log (generated/checked in ${secs(tGen.ms)} s)`);
-  console.log(`machine: ${os.cpus()[0]?.model} ×${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
+  const cpus = os.cpus();
+  console.log(`# bench:index — ${count.toLocaleString('en')} messages, ${(size / 2 ** 20).toFixed(0)} MiB .log, ${(size / count).toFixed(0)} bytes a line`);
+  console.log(`machine: ${cpus[0]?.model} ×${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load ${os.loadavg()[0].toFixed(2)}, node ${process.version}, ${os.platform()} ${os.release()}`);
+  console.log(`runs: ${runs}, each step in its own process, ours alternating with the references; medians\n`);
 
-  const read = { bare: [] as number[], ours: [] as number[] };
-  for (let r = 0; r < runs; r++) {
-    const b = await timed(() => bareRead(log));
-    const o = await timed(() => ourRead(log));
-    if (b.value !== count || o.value !== count) throw new Error(`read counts differ: bare ${b.value}, ours ${o.value}`);
-    read.bare.push(b.ms);
-    read.ours.push(o.ms);
+  const all: Record<string, StepResult[]> = {};
+  const take = (name: string, r: StepResult): void => {
+    if (r.count !== undefined && r.count !== count) throw new Error(`${name}: ${r.count} messages, expected ${count}`);
+    (all[name] ??= []).push(r);
+    process.stderr.write(`  ${name}: ${(r.ms / 1000).toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB\n`);
+  };
+  for (let i = 0; i < runs; i++) {
+    take('read-bare', runStep('read-bare', log, db));
+    take('read-ours', runStep('read-ours', log, db));
   }
-
-  const build = { bare: [] as number[], ours: [] as number[], p99: [] as number[], max: [] as number[] };
-  for (let r = 0; r < runs; r++) {
-    const b = await timed(() => bareInsert(log, bareDb));
-    await rm(db, { force: true });
-    const h = monitorEventLoopDelay({ resolution: 10 });
-    h.enable();
-    const o = await timed(() => buildIndexInWorker(log, db));
-    h.disable();
-    if (b.value !== count || o.value.messages !== count) throw new Error('build counts differ');
-    build.bare.push(b.ms);
-    build.ours.push(o.ms);
-    build.p99.push(h.percentile(99) / 1e6);
-    build.max.push(h.max / 1e6);
+  for (let i = 0; i < runs; i++) {
+    take('build-bare-recorder', runStep('build-bare-recorder', log, bareDb));
+    take('build-bare-same-schema', runStep('build-bare-same-schema', log, bareDb));
+    take('build-ours', runStep('build-ours', log, db));
   }
   await rm(bareDb, { force: true });
+  for (let i = 0; i < runs; i++) take('reopen', runStep('reopen', log, db));
+  take('fts', runStep('fts', log, db));
 
-  const reopen: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = await timed(async () => {
-      const reader = await DbSessionReader.open(db);
-      const n = reader.db.exec('SELECT count(*) FROM mqtt_messages')[0].values[0][0];
-      reader.close();
-      return n;
-    });
-    reopen.push(t.ms);
-  }
-
-  // FTS on an open index (what a panel or search does once the session is open).
-  const reader = await DbSessionReader.open(db);
-  const fts = { rare: [] as number[], common: [] as number[], rareHits: 0, commonHits: 0 };
-  const ftsRun = (term: string, limit: number): number => {
-    const stmt = reader.db.prepare('SELECT m.id, m.topic, m.timestamp FROM mqtt_messages m WHERE m.id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) ORDER BY m.ts_ms LIMIT ?');
-    stmt.bind([term, limit]);
-    let n = 0;
-    while (stmt.step()) n++;
-    stmt.free();
-    return n;
-  };
-  for (let r = 0; r < 21; r++) {
-    let t0 = performance.now();
-    fts.rareHits = ftsRun('"SVR4H76449" "instantAction"', 100);
-    fts.rare.push(performance.now() - t0);
-    t0 = performance.now();
-    fts.commonHits = ftsRun('"FINISHED"', 100);
-    fts.common.push(performance.now() - t0);
-  }
-  reader.close();
-  const full = await timed(() => searchSession({ name: path.basename(log, '.log'), dir, log, db }, { text: 'SVR4H76449 instantAction', limit: 100 }));
-
-  const rssMiB = process.resourceUsage().maxRSS / 1024;
-  const rows = [
-    ['read .log (ours)', `${secs(median(read.ours))} s`, `${Math.round(count / (median(read.ours) / 1000)).toLocaleString('en')} msg/s`],
-    ['read .log (bare readline + JSON.parse)', `${secs(median(read.bare))} s`, `${Math.round(count / (median(read.bare) / 1000)).toLocaleString('en')} msg/s`],
-    ['read rate ours / bare', `${(median(read.bare) / median(read.ours)).toFixed(2)}×`, 'target ≥ 0.8×'],
-    ['index build (ours, worker: rows + time/topic indexes + FTS4 + atomic write)', `${secs(median(build.ours))} s`, ''],
-    ['bare sql.js prepared-insert loop (4 columns, no indexes, no FTS)', `${secs(median(build.bare))} s`, ''],
-    ['build time ours / bare', `${(median(build.ours) / median(build.bare)).toFixed(2)}×`, 'target ≤ 1.3×'],
-    ['main-thread event-loop delay during build, p99 (max)', `${median(build.p99).toFixed(1)} ms (${median(build.max).toFixed(1)} ms)`, 'target < 50 ms'],
-    ['reopen .db (read file, open, count)', `${median(reopen).toFixed(0)} ms`, 'target < 1 s'],
-    [`FTS query, 2 terms, ${fts.rareHits} hits (limit 100)`, `${median(fts.rare).toFixed(1)} ms`, 'target < 50 ms'],
-    [`FTS query, 1 common term, ${fts.commonHits} hits (limit 100)`, `${median(fts.common).toFixed(1)} ms`, ''],
-    ['search command path (open index + FTS)', `${full.ms.toFixed(0)} ms`, ''],
-    ['.db size', `${((await stat(db)).size / 2 ** 20).toFixed(0)} MiB`, ''],
-    ['peak RSS (whole process, worker included)', `${rssMiB.toFixed(0)} MiB`, 'target < 1.5 GB'],
+  const m = (name: string, key: keyof StepResult = 'ms'): number => median(all[name].map((r) => r[key] as number));
+  const rate = (name: string): string => `${Math.round(count / (m(name) / 1000)).toLocaleString('en')} msg/s`;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const fts = all.fts[0].extra as Record<string, number>;
+  const rows: string[][] = [
+    ['read .log — ours (SessionLogReader)', s(m('read-ours')), rate('read-ours'), ''],
+    ['read .log — bare readline + JSON.parse', s(m('read-bare')), rate('read-bare'), ''],
+    ['**read rate, ours / bare**', `**${(m('read-bare') / m('read-ours')).toFixed(2)}×**`, '', 'target ≥ 0.8×'],
+    ['index build — ours (worker: rows, FTS4, 2 indexes, meta, atomic write)', s(m('build-ours')), rate('build-ours'), `${m('build-ours', 'rssMiB').toFixed(0)} MiB`],
+    ['bare loop, same rows into the same tables (FTS4, indexes)', s(m('build-bare-same-schema')), rate('build-bare-same-schema'), `${m('build-bare-same-schema', 'rssMiB').toFixed(0)} MiB`],
+    ['bare loop, old recorder table (3 columns, no index, no FTS)', s(m('build-bare-recorder')), rate('build-bare-recorder'), `${m('build-bare-recorder', 'rssMiB').toFixed(0)} MiB`],
+    ['**build, ours / bare same tables**', `**${(m('build-ours') / m('build-bare-same-schema')).toFixed(2)}×**`, '', 'target ≤ 1.3×'],
+    ['**build, ours / bare old-recorder table**', `**${(m('build-ours') / m('build-bare-recorder')).toFixed(2)}×**`, '', 'target ≤ 1.3× (see notes)'],
+    ['main-thread event-loop delay while the worker builds, p99 (max)', `${m('build-ours', 'p99').toFixed(1)} ms`, `max ${m('build-ours', 'max').toFixed(1)} ms`, 'target < 50 ms'],
+    ['reopen the .db (read file, open, count rows)', `${m('reopen').toFixed(0)} ms`, '', 'target < 1 s'],
+    [`FTS: 2 rare terms (${fts.rareHits} hits, limit 100)`, `${fts.rare.toFixed(1)} ms`, '', 'target < 50 ms'],
+    [`FTS: one orderId (${fts.orderHits} hits)`, `${fts.order.toFixed(1)} ms`, '', ''],
+    [`FTS: a term in every 4th message (${fts.commonHits} hits)`, `${fts.common.toFixed(1)} ms`, '', ''],
+    ['.db size', `${((await stat(db)).size / 2 ** 20).toFixed(0)} MiB`, '', ''],
+    ['peak RSS, index build (process incl. worker)', `${m('build-ours', 'rssMiB').toFixed(0)} MiB`, '', 'target < 1.5 GB'],
+    ['peak RSS, reopen', `${m('reopen', 'rssMiB').toFixed(0)} MiB`, '', ''],
   ];
-  console.log(`runs: ${runs} (medians)\n`);
-  console.log('| measure | value | note |\n|---|---|---|');
+  console.log('| measure | median | rate / detail | note |\n|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\nraw: ${JSON.stringify({ read, build, reopen })}`);
+  console.log(`\nall runs (ms): ${JSON.stringify(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.map((r) => Math.round(r.ms))])))}`);
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });

@@ -17,7 +17,7 @@ export function syntheticTopics(): string[] {
   return topics.slice(0, 50);
 }
 
-function uuid(i: number): string {
+export function uuid(i: number): string {
   const h = (i * 2654435761) >>> 0;
   const hex = h.toString(16).padStart(8, '0');
   return `${hex}-${hex.slice(0, 4)}-4${hex.slice(1, 4)}-8${hex.slice(4, 7)}-${hex}${hex.slice(0, 4)}`;
@@ -33,7 +33,7 @@ export function syntheticPayload(i: number, topic: string, tsMs: number): string
     serialNumber: topic.split('/')[3] ?? 'CCU',
     orderId: order,
     orderUpdateId: i % 7,
-    actionState: { id: uuid(i), command: ['PICK', 'DROP', 'DOCK', 'CHECK_QUALITY'][i % 4], state },
+    actionState: { command: ['PICK', 'DROP', 'DOCK', 'CHECK_QUALITY'][i % 4], state },
     workpieceId: `04${(i % 997).toString(16).padStart(12, '0')}`,
   });
 }
@@ -41,7 +41,7 @@ export function syntheticPayload(i: number, topic: string, tsMs: number): string
 /** Writes the synthetic session unless a file of that many messages is already there. */
 export async function ensureSyntheticSession(path: string, count: number): Promise<void> {
   const st = await stat(path).catch(() => undefined);
-  if (st && st.size > count * 150) return;
+  if (st && st.size > count * 150 && st.size < count * 400) return;
   if (st) await rm(path);
   const topics = syntheticTopics();
   const t0 = Date.UTC(2026, 0, 15, 8, 0, 0);

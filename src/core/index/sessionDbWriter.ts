@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Database, Statement } from 'sql.js';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
-import { CREATE_INDEXES, CREATE_MESSAGES, INDEX_SCHEMA, INSERT_MESSAGE, META_KEYS } from './indexSchema';
+import { CREATE_INDEXES, CREATE_MESSAGES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS } from './indexSchema';
 import { loadSqlJs } from './sqlJs';
 
 /**
@@ -10,17 +10,18 @@ import { loadSqlJs } from './sqlJs';
  */
 export class SessionDbWriter {
   private insert: Statement;
+  private insertFts: Statement;
   private topics = new Set<string>();
   messages = 0;
   startMs = Number.POSITIVE_INFINITY;
   endMs = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly db: Database) {
-    // auto_vacuum: the FTS merges free ~15 % of the pages; without it they stay in the file.
-    db.run('PRAGMA auto_vacuum = FULL; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
+    db.run('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
     db.run(CREATE_MESSAGES);
     db.run('BEGIN');
     this.insert = db.prepare(INSERT_MESSAGE);
+    this.insertFts = db.prepare(INSERT_FTS);
   }
 
   static async create(): Promise<SessionDbWriter> {
@@ -30,8 +31,13 @@ export class SessionDbWriter {
 
   add(messages: readonly SessionMessage[]): void {
     const stmt = this.insert;
+    const fts = this.insertFts;
+    let id = this.messages;
     for (const m of messages) {
+      id++;
+      const binary = m.payloadEncoding === 'base64';
       stmt.run([
+        id,
         m.topic,
         m.payload,
         m.timestamp,
@@ -39,10 +45,11 @@ export class SessionDbWriter {
         m.qos ?? 0,
         m.retain ? 1 : 0,
         m.payloadEncoding,
-        m.payloadEncoding === 'base64' ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8'),
+        binary ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8'),
         m.props ? JSON.stringify(m.props) : null,
         m.source ?? null,
       ]);
+      fts.run([id, m.topic, binary ? '' : m.payload]);
       this.topics.add(m.topic);
       if (m.tsMs < this.startMs) this.startMs = m.tsMs;
       if (m.tsMs > this.endMs) this.endMs = m.tsMs;
@@ -59,6 +66,7 @@ export class SessionDbWriter {
     const db = this.db;
     try {
       this.insert.free();
+      this.insertFts.free();
       const putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
       for (const [key, value] of Object.entries(info.meta ?? {})) if (key !== '_kind') putMeta.run([key, JSON.stringify(value)]);
       const index: Record<string, unknown> = { [META_KEYS.schema]: INDEX_SCHEMA, [META_KEYS.builtAt]: new Date().toISOString(), ...info.index };
@@ -82,6 +90,7 @@ export class SessionDbWriter {
   abort(): void {
     try {
       this.insert.free();
+      this.insertFts.free();
     } catch {
       /* already freed */
     }
