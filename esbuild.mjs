@@ -21,6 +21,7 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { benchIndex: 'bench/benchIndex.ts' }, outdir: 'dist/bench' },
+  { ...node, entryPoints: { benchRegistry: 'bench/benchRegistry.ts' }, outdir: 'dist/bench' },
   {
     bundle: true,
     platform: 'browser',

@@ -1,4 +1,7 @@
 import { UsageError } from './argv';
+import { brokerCommand, demoCommand, recordCommand, recoverCommand } from './commands/recordCommands';
+import { monitorCommand } from './commands/monitorCommand';
+import { registerCommand, reportCommand } from './commands/registryCommands';
 import { convertCommand, exportCommand, importCommand, indexCommand, infoCommand, listCommand, searchCommand } from './commands/sessionCommands';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -9,6 +12,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   export: exportCommand,
   import: importCommand,
   convert: convertCommand,
+  record: recordCommand,
+  recover: recoverCommand,
+  broker: brokerCommand,
+  demo: demoCommand,
+  report: reportCommand,
+  register: registerCommand,
+  monitor: monitorCommand,
 };
 
 const HELP = `mqtt-sessions — record, browse, replay and analyse MQTT sessions
@@ -23,10 +33,29 @@ usage: mqtt-sessions <command> [options]
   export SESSION --format csv|json|jsonl [--out FILE]
   import FILE [--out DIR] [--name NAME] [--no-index]   CSV/JSON/JSON lines → a new session
   convert SESSION --to log|db [--out FILE]
+  report [--dir DIR] [--run-type T] [--status S] [--limit N] [--output-format markdown|html|both]
+         [--summary-only] [--output-dir DIR] [--stdout] [--log-level L]
+                                               report and summary of live-session records (files
+                                               YYYYMMDDTHHMMSS_sessions_report|summary.md|html)
+  register [--dir DIR] FILE.json...            validate live-session records and file them
+  monitor [--log-dir DIR] [--once] [--interval SECONDS] [--report FILE] [--recording FILE]...
+          [--broker URL] [--max-growth PCT] [--max-error-rate PCT] [--max-response-time SECONDS]
+                                               log size and growth, error rate, broker round trip;
+                                               alerts (defaults 50 %, 10 %, 2 s)
+  record (--broker URL | --profile NAME) [--topic F]... [--exclude F]... [--preset none|no_cam|analysis]
+         [--out DIR] [--name N] [--duration 30s] [--max-messages N] [--max-bytes 10MB] [--resume SESSION]
+                                               record into <out>/<name>_<UTC stamp>.log (+ index); Ctrl-C stops
+  recover DIR                                  close interrupted recordings of a folder and index them
+  broker [--port 1883] [--host 127.0.0.1]      an embedded MQTT broker (aedes)
+  demo [--seconds 20] [--out sessions]         embedded broker + factory simulator, record, index, summary
 
-SESSION is a .log, a .db or their base name. Times without a zone are read as UTC;
+SESSION is a .log, a .db or their base name. The broker password comes from the
+environment variable MQTT_SESSIONS_PASSWORD, never from a file. Times without a zone are read as UTC;
 --naive-time local reads them as local time.
-Not yet available: record, replay, send, analyze, orders, report, monitor, broker, demo.
+The registry folder (--dir) defaults to reports/experiments/live_sessions, the log folder to logs.
+report lists unreadable records on stderr and still writes the report; monitor --once exits 1
+when an alert fired.
+Not yet available: replay, send, analyze, orders.
 Exit codes: 0 success, 1 failure, 2 usage error.`;
 
 export async function main(argv: string[]): Promise<number> {

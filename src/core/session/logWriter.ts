@@ -17,7 +17,7 @@ export function messageLine(m: SessionMessage): string {
  * (the recorder flushes within 100 ms and syncs every second).
  */
 export class SessionLogWriter {
-  private fd: number;
+  readonly fd: number;
   private pending: string[] = [];
   private pendingBytes = 0;
   bytesWritten = 0;
@@ -39,6 +39,12 @@ export class SessionLogWriter {
 
   writeRecord(kind: string, data: Record<string, unknown>): void {
     this.push(JSON.stringify({ _kind: kind, ...data }));
+  }
+
+  /** Text as it is (recovery ends a cut-off last line before appending). */
+  writeRaw(text: string): void {
+    this.pending.push(text);
+    this.pendingBytes += text.length;
   }
 
   get bufferedBytes(): number {

@@ -1,0 +1,33 @@
+/** Live figures of a running recording (DESIGN §5), emitted about once a second. */
+export interface RecorderStats {
+  state: 'connecting' | 'recording' | 'paused' | 'reconnecting' | 'stopping' | 'stopped';
+  sessionName: string;
+  logPath: string;
+  elapsedMs: number;
+  messages: number;
+  /** Messages a second over the last interval. */
+  rate: number;
+  /** Payload bytes recorded. */
+  bytes: number;
+  topics: number;
+  skippedPaused: number;
+  skippedExcluded: number;
+  reconnects: number;
+  /** Bytes of the `.log` handed to the OS. */
+  fileBytes: number;
+  /** Messages received but not yet handed to the OS (the 100 ms window). */
+  unflushed: number;
+  /** Messages not in the `.db` index yet: the index is built when the recording stops. */
+  indexLag: number;
+}
+
+export type SessionStatus = 'completed' | 'stopped' | 'auto-stopped' | 'failed' | 'interrupted';
+
+export interface RecorderResult {
+  status: SessionStatus;
+  reason: string;
+  logPath: string;
+  dbPath?: string;
+  stats: RecorderStats;
+  error?: string;
+}
