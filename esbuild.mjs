@@ -22,6 +22,7 @@ const builds = [
   { ...node, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { benchIndex: 'bench/benchIndex.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRegistry: 'bench/benchRegistry.ts' }, outdir: 'dist/bench' },
+  { ...node, entryPoints: { benchRecord: 'bench/benchRecord.ts' }, outdir: 'dist/bench' },
   {
     bundle: true,
     platform: 'browser',

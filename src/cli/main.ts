@@ -1,5 +1,6 @@
 import { UsageError } from './argv';
-import { brokerCommand, demoCommand, recordCommand, recoverCommand } from './commands/recordCommands';
+import { brokerCommand, demoCommand, recordCommand, recordTopicsCommand, recoverCommand } from './commands/recordCommands';
+import { replayCommand, sendCommand } from './commands/replayCommands';
 import { monitorCommand } from './commands/monitorCommand';
 import { registerCommand, reportCommand } from './commands/registryCommands';
 import { convertCommand, exportCommand, importCommand, indexCommand, infoCommand, listCommand, searchCommand } from './commands/sessionCommands';
@@ -14,6 +15,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   convert: convertCommand,
   record: recordCommand,
   recover: recoverCommand,
+  replay: replayCommand,
+  send: sendCommand,
+  'record-topics': recordTopicsCommand,
   broker: brokerCommand,
   demo: demoCommand,
   report: reportCommand,
@@ -45,6 +49,18 @@ usage: mqtt-sessions <command> [options]
   record (--broker URL | --profile NAME) [--topic F]... [--exclude F]... [--preset none|no_cam|analysis]
          [--out DIR] [--name N] [--duration 30s] [--max-messages N] [--max-bytes 10MB] [--resume SESSION]
                                                record into <out>/<name>_<UTC stamp>.log (+ index); Ctrl-C stops
+  record-topics (--broker URL | --profile NAME | --session SESSION) [--topic F]... [--every F]...
+         [--exclude F]... [--preset P] [--out DIR] [--duration 30s]
+                                               the first message of each topic (every message of
+                                               --every topics, numbered __000001) as test-topic files
+  replay SESSION (--broker URL | --profile NAME) [--speed 1|2|0.5|max] [--loop] [--from 10s] [--to 2m]
+         [--topic F]... [--exclude F]... [--prefix P] [--remap OLD=NEW]... [--retain keep|clear|none]
+         [--qos keep|0|1|2] [--preloads DIR] [--timeshift] [--yes]
+                                               publish a session again with its timing (deadline
+                                               scheduling); Ctrl-C stops
+  send FILE|DIR... (--broker URL | --profile NAME) [--yes] [--json]
+                                               publish test-topic files (a folder: its preloads/
+                                               first, then its files, in name order)
   recover DIR                                  close interrupted recordings of a folder and index them
   broker [--port 1883] [--host 127.0.0.1]      an embedded MQTT broker (aedes)
   demo [--seconds 20] [--out sessions]         embedded broker + factory simulator, record, index, summary
@@ -55,7 +71,7 @@ environment variable MQTT_SESSIONS_PASSWORD, never from a file. Times without a 
 The registry folder (--dir) defaults to reports/experiments/live_sessions, the log folder to logs.
 report lists unreadable records on stderr and still writes the report; monitor --once exits 1
 when an alert fired.
-Not yet available: replay, send, analyze, orders.
+Not yet available: analyze, orders.
 Exit codes: 0 success, 1 failure, 2 usage error.`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,8 @@ import type { ExclusionPreset } from '../../core/record/exclusions';
 import type { RecorderResult, RecorderStats } from '../../core/record/recorderStats';
 import { SessionRecorder } from '../../core/record/sessionRecorder';
 import { finalizeInterrupted, findInterrupted } from '../../core/record/sessionRecovery';
+import { TopicRecorder, type TopicCaptureResult, captureTopicsFromSession } from '../../core/record/topicRecorder';
+import { openSessionSource } from '../../core/session/sessionSource';
 import { FactorySimulator } from '../../core/simulator/factorySimulator';
 import { resolveSession } from '../../core/session/sessionFiles';
 import { summarizeSession } from '../../core/session/sessionSummary';
@@ -104,6 +106,54 @@ function printResult(result: RecorderResult): number {
   );
   if (result.error) process.stderr.write(`mqtt-sessions: ${result.error}\n`);
   return result.status === 'failed' ? 1 : 0;
+}
+
+/** The topic recorder: test-topic files from a broker or from a recorded session. */
+export async function recordTopicsCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    ...BROKER_OPTIONS,
+    session: { value: true },
+    topic: { value: true, repeat: true },
+    every: { value: true, repeat: true },
+    exclude: { value: true, repeat: true },
+    preset: { value: true },
+    out: { value: true },
+    duration: { value: true },
+  });
+  expectPositionals(args, 0, 0, 'record-topics (--broker URL | --profile NAME | --session SESSION) [--topic F]... [--every F]... [--exclude F]... [--preset P] [--out DIR] [--duration 30s]');
+  const options = {
+    outDir: stringOption(args, 'out') ?? 'test_topics',
+    topics: (args.options.topic as string[] | undefined) ?? ['#'],
+    every: (args.options.every as string[] | undefined) ?? [],
+    exclude: (args.options.exclude as string[] | undefined) ?? [],
+    preset: choiceOption(args, 'preset', ['none', 'no_cam', 'analysis'] as const, 'none') as ExclusionPreset,
+  };
+  const sessionArg = stringOption(args, 'session');
+  let result: TopicCaptureResult;
+  if (sessionArg) {
+    if (stringOption(args, 'broker') || stringOption(args, 'profile')) throw new UsageError('give --session or a broker, not both');
+    const source = await openSessionSource(await resolveSession(sessionArg));
+    try {
+      result = await captureTopicsFromSession(source, options);
+    } finally {
+      source.close();
+    }
+  } else {
+    const maxDurationMs = durationOption(args, 'duration');
+    const { profile, password } = await brokerFromArgs(args);
+    const rec = await TopicRecorder.start({ ...options, profile, password, maxDurationMs });
+    process.stderr.write(`recording topics from ${profile.protocol}://${profile.host} into ${options.outDir}${maxDurationMs ? '' : ' (Ctrl-C stops)'}\n`);
+    const onSigint = (): void => void rec.stop();
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigint);
+    if (process.stderr.isTTY) rec.on('file', (f) => process.stderr.write(`\r\x1b[K${f.written} files, last: ${f.topic}`));
+    result = await new Promise<TopicCaptureResult>((resolve) => rec.once('stopped', resolve));
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  }
+  process.stdout.write(`${result.outDir}: ${result.written} test-topic files written from ${result.topics} topics${result.existing ? `, ${result.existing} already there (kept)` : ''}\n`);
+  return 0;
 }
 
 export async function recoverCommand(argv: string[]): Promise<number> {

@@ -1,0 +1,140 @@
+import * as readline from 'node:readline/promises';
+import { connectBroker } from '../../core/mqtt/brokerConnection';
+import { profileUrl } from '../../core/mqtt/brokerProfile';
+import { type ConfirmPublish, guardPublish } from '../../core/mqtt/publishGuard';
+import { type ReplayProgress, SessionReplayer, parseReplayOptions } from '../../core/replay/sessionReplayer';
+import { expandTestTopicPaths, sendTestTopics } from '../../core/send/testTopicSender';
+import { resolveSession } from '../../core/session/sessionFiles';
+import { parseDuration } from '../../core/session/timestamps';
+import { type ParsedArgs, UsageError, choiceOption, expectPositionals, parseArgs, stringOption } from '../argv';
+import { BROKER_OPTIONS, brokerFromArgs } from '../brokerOptions';
+import { formatDuration } from '../terminal';
+
+function offsetOption(args: ParsedArgs, name: string): number | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  const ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : parseDuration(v);
+  if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`--${name} must be an offset such as 10s, 2m or 90 (seconds) (got ${v})`);
+  return ms;
+}
+
+/** `--yes` answers for the user; otherwise a prompt on a terminal, else no. */
+function confirmFromArgs(args: ParsedArgs): ConfirmPublish {
+  return async (question) => {
+    if (args.options.yes === true) return true;
+    if (!process.stdin.isTTY) {
+      process.stderr.write(`${question} Not asked: no terminal (give --yes to confirm).\n`);
+      return false;
+    }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function progressLine(p: ReplayProgress): string {
+  const pct = p.total ? ` (${((100 * ((p.sent - 1) % p.total + 1)) / p.total).toFixed(0)} %)` : '';
+  return `${p.state} pass ${p.pass}: ${p.sent} sent of ${p.total}${pct}, at ${formatDuration(p.positionMs / 1000)}, late ${p.latenessMs.toFixed(1)} ms`;
+}
+
+export async function replayCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    ...BROKER_OPTIONS,
+    speed: { value: true },
+    loop: {},
+    from: { value: true },
+    to: { value: true },
+    topic: { value: true, repeat: true },
+    exclude: { value: true, repeat: true },
+    prefix: { value: true },
+    remap: { value: true, repeat: true },
+    retain: { value: true },
+    qos: { value: true },
+    preloads: { value: true },
+    timeshift: {},
+    yes: {},
+    quiet: {},
+  });
+  expectPositionals(args, 1, 1, 'replay SESSION (--broker URL | --profile NAME) [--speed 2|max] [--loop] [--from 10s] [--to 2m] [--topic F]... [--exclude F]... [--prefix P] [--remap A=B]... [--retain keep|clear|none] [--qos keep|0|1|2] [--preloads DIR] [--timeshift] [--yes]');
+  const speedText = stringOption(args, 'speed') ?? '1';
+  const speed = speedText === 'max' ? 'max' : Number(speedText.replace(/x$/i, ''));
+  if (speed !== 'max' && !Number.isFinite(speed)) throw new UsageError(`--speed must be a number from 0.1 to 100, or max (got ${speedText})`);
+  const qos = choiceOption(args, 'qos', ['keep', '0', '1', '2'] as const, 'keep');
+  let options;
+  try {
+    options = parseReplayOptions({
+      speed,
+      loop: args.options.loop === true,
+      fromMs: offsetOption(args, 'from'),
+      toMs: offsetOption(args, 'to'),
+      topics: (args.options.topic as string[] | undefined) ?? [],
+      exclude: (args.options.exclude as string[] | undefined) ?? [],
+      prefix: stringOption(args, 'prefix'),
+      remap: (args.options.remap as string[] | undefined) ?? [],
+      retain: choiceOption(args, 'retain', ['keep', 'clear', 'none'] as const, 'keep'),
+      qos: qos === 'keep' ? 'keep' : (Number(qos) as 0 | 1 | 2),
+      preloadsDir: stringOption(args, 'preloads'),
+      timeshift: args.options.timeshift === true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/^replay option "(\w+)"/, (_, f: string) => `--${{ fromMs: 'from', toMs: 'to' }[f] ?? f}`));
+  }
+  const files = await resolveSession(args.positionals[0]);
+  const { profile, password } = await brokerFromArgs(args);
+  await guardPublish(profile, `Replay ${files.name}`, confirmFromArgs(args));
+  const client = await connectBroker(profile, { password });
+  const replayer = new SessionReplayer(files, client, options);
+  const quiet = args.options.quiet === true;
+  const tty = process.stderr.isTTY === true && !quiet;
+  replayer.on('progress', (p) => {
+    if (tty) process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+  });
+  if (!quiet) process.stderr.write(`replaying ${files.name} to ${profileUrl(profile)} at ${speed === 'max' ? 'max speed' : `${speed}×`}${options.loop ? ', looping' : ''} (Ctrl-C stops)\n`);
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    replayer.stop();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const r = await replayer.run();
+    if (tty) process.stderr.write('\r\x1b[K');
+    for (const p of r.preloads) if (!p.ok) process.stderr.write(`mqtt-sessions: preload ${p.error}\n`);
+    if (r.preloads.length) process.stdout.write(`preloads: ${r.preloads.filter((p) => p.ok).length} of ${r.preloads.length} sent\n`);
+    process.stdout.write(
+      `${files.name}: ${r.state === 'stopped' ? 'stopped' : 'replayed'}, ${r.sent} messages in ${r.pass} pass${r.pass === 1 ? '' : 'es'} (${r.total} a pass), ${formatDuration(r.elapsedMs / 1000)}, latest ${r.maxLatenessMs.toFixed(1)} ms late${r.cleared ? `, ${r.cleared} retained topics cleared` : ''}\n`,
+    );
+    return r.preloads.some((p) => !p.ok) ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await client.endAsync();
+  }
+}
+
+export async function sendCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { ...BROKER_OPTIONS, yes: {}, json: {} });
+  expectPositionals(args, 1, Number.POSITIVE_INFINITY, 'send FILE|DIR... (--broker URL | --profile NAME) [--yes] [--json]');
+  const files = await expandTestTopicPaths(args.positionals);
+  if (files.length === 0) throw new Error(`${args.positionals.join(', ')}: no .json files`);
+  const { profile, password } = await brokerFromArgs(args);
+  await guardPublish(profile, `Send ${files.length} test topic${files.length === 1 ? '' : 's'}`, confirmFromArgs(args));
+  const client = await connectBroker(profile, { password });
+  try {
+    const results = await sendTestTopics(client, files, {}, (r) => {
+      if (args.options.json === true) return;
+      if (r.ok) process.stdout.write(`sent ${r.file} → ${r.topic} (${r.bytes} bytes)\n`);
+      else process.stderr.write(`mqtt-sessions: ${r.error}\n`);
+    });
+    if (args.options.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    const bad = results.filter((r) => !r.ok).length;
+    if (args.options.json !== true) process.stdout.write(`${results.length - bad} of ${results.length} sent${bad ? `, ${bad} failed` : ''}\n`);
+    return bad ? 1 : 0;
+  } finally {
+    await client.endAsync();
+  }
+}

@@ -1,0 +1,242 @@
+import { EventEmitter } from 'node:events';
+import type { MqttClient } from 'mqtt';
+import { z } from 'zod';
+import { topicMatches } from '../mqtt/topicFilter';
+import { sendTestTopics, testTopicFilesOf, type SendResult } from '../send/testTopicSender';
+import type { SessionFiles } from '../session/sessionFiles';
+import { type QoS, payloadBytes } from '../session/sessionMessage';
+import { openSessionSource } from '../session/sessionSource';
+import type { NaiveTimeZone } from '../session/timestamps';
+import { ReplayClock } from './replayClock';
+import { PayloadTimeShifter } from './timeShift';
+import { parseRemap, topicRewriter } from './topicRewrite';
+
+/** Replay options as they come from the CLI, a setting or a webview: validated here. */
+export const replayOptionsSchema = z
+  .object({
+    speed: z.union([z.number().min(0.1, 'must be at least 0.1').max(100, 'must be at most 100'), z.literal('max')]).default(1),
+    loop: z.boolean().default(false),
+    /** Offsets from the session's first message. */
+    fromMs: z.number().min(0).default(0),
+    toMs: z.number().min(0).optional(),
+    topics: z.array(z.string()).default([]),
+    exclude: z.array(z.string()).default([]),
+    prefix: z.string().default(''),
+    remap: z.array(z.string()).default([]),
+    retain: z.enum(['keep', 'clear', 'none']).default('keep'),
+    qos: z.union([z.literal('keep'), z.literal(0), z.literal(1), z.literal(2)]).default('keep'),
+    preloadsDir: z.string().optional(),
+    timeshift: z.boolean().default(false),
+    /** Publishes not yet written (QoS 0) or acknowledged (QoS 1, 2): the bound on memory. */
+    maxInFlight: z.number().int().min(1).default(1000),
+    naive: z.enum(['utc', 'local']).default('utc'),
+  })
+  .refine((o) => o.toMs === undefined || o.toMs > o.fromMs, { message: 'the end must be after the start', path: ['toMs'] });
+
+export type ReplayOptions = z.output<typeof replayOptionsSchema>;
+export type ReplayOptionsInput = z.input<typeof replayOptionsSchema>;
+
+export function parseReplayOptions(input: ReplayOptionsInput): ReplayOptions {
+  const r = replayOptionsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new Error(`replay option "${issue.path.join('.')}": ${issue.message}`);
+}
+
+export interface ReplayProgress {
+  state: 'preloads' | 'replaying' | 'paused' | 'stopped' | 'done';
+  sent: number;
+  /** Messages of one pass (after filters and range). */
+  total: number;
+  pass: number;
+  /** Session time of the last message sent, from the start offset. */
+  positionMs: number;
+  /** How late the last message went out (ms; 0 at `max`). */
+  latenessMs: number;
+  maxLatenessMs: number;
+}
+
+export interface ReplayResult extends ReplayProgress {
+  preloads: SendResult[];
+  /** Retained topics cleared at the end (retain policy `clear`). */
+  cleared: number;
+  elapsedMs: number;
+}
+
+interface ReplayerEvents {
+  progress: [ReplayProgress];
+}
+
+/**
+ * Replays a session to a broker (DESIGN §6). Reads the session in batches (never whole),
+ * sends each message at its deadline from the replay's start, and never has more than
+ * `maxInFlight` publishes outstanding, so `max` speed follows the broker instead of
+ * buffering the session.
+ */
+export class SessionReplayer extends EventEmitter<ReplayerEvents> {
+  private readonly options: ReplayOptions;
+  private readonly clock: ReplayClock;
+  private readonly rewrite: (topic: string) => string;
+  private stopped = false;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  private publishError: Error | undefined;
+  private readonly retainedTopics = new Set<string>();
+  private progress: ReplayProgress = { state: 'replaying', sent: 0, total: 0, pass: 0, positionMs: 0, latenessMs: 0, maxLatenessMs: 0 };
+
+  constructor(
+    private readonly files: SessionFiles,
+    private readonly client: MqttClient,
+    options: ReplayOptionsInput,
+  ) {
+    super();
+    this.options = parseReplayOptions(options);
+    this.clock = new ReplayClock(this.options.speed === 'max' ? 1 : this.options.speed);
+    this.rewrite = topicRewriter(this.options.remap.map(parseRemap), this.options.prefix);
+  }
+
+  pause(): void {
+    if (this.stopped) return;
+    this.clock.pause();
+    this.progress.state = 'paused';
+    this.emit('progress', { ...this.progress });
+  }
+
+  resume(): void {
+    this.clock.resume();
+    if (this.progress.state === 'paused') this.progress.state = 'replaying';
+    this.emit('progress', { ...this.progress });
+  }
+
+  get paused(): boolean {
+    return this.clock.paused;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clock.interrupt();
+    this.drained?.();
+  }
+
+  private included(topic: string): boolean {
+    const { topics, exclude } = this.options;
+    if (topics.length && !topics.some((f) => topicMatches(f, topic))) return false;
+    return !exclude.some((f) => topicMatches(f, topic));
+  }
+
+  /** Messages of one pass: the filters and the range over the whole session, streamed. */
+  private async countPass(): Promise<number> {
+    const source = await openSessionSource(this.files, { naive: this.options.naive as NaiveTimeZone });
+    let n = 0;
+    let first: number | undefined;
+    try {
+      for await (const batch of source.batches()) {
+        for (const m of batch) {
+          first ??= m.tsMs;
+          const off = m.tsMs - first;
+          if (off >= this.options.fromMs && (this.options.toMs === undefined || off <= this.options.toMs) && this.included(m.topic)) n++;
+        }
+      }
+    } finally {
+      source.close();
+    }
+    return n;
+  }
+
+  private publish(topic: string, payload: Buffer, qos: QoS, retain: boolean): void {
+    this.inFlight++;
+    this.client.publish(topic, payload, { qos, retain }, (err) => {
+      this.inFlight--;
+      if (err && !this.publishError) this.publishError = new Error(`publish to ${topic} failed: ${err.message}`);
+      if (this.inFlight < this.options.maxInFlight) this.drained?.();
+    });
+  }
+
+  private async belowWindow(): Promise<void> {
+    while (this.inFlight >= this.options.maxInFlight && !this.stopped) await new Promise<void>((r) => (this.drained = r));
+    this.drained = undefined;
+  }
+
+  private async allSent(): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (this.inFlight > 0 && Date.now() < until && !this.publishError) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  async run(): Promise<ReplayResult> {
+    const t0 = performance.now();
+    const o = this.options;
+    this.progress.total = await this.countPass();
+    let preloads: SendResult[] = [];
+    if (o.preloadsDir) {
+      this.progress.state = 'preloads';
+      this.emit('progress', { ...this.progress });
+      // Each preload on its own: its first time becomes now.
+      const shiftNow = o.timeshift ? (_t: unknown, p: Buffer) => Buffer.from(new PayloadTimeShifter().shift(p.toString('utf8'), Date.now()) ?? p.toString('utf8')) : undefined;
+      preloads = await sendTestTopics(this.client, await testTopicFilesOf(o.preloadsDir), { rewrite: this.rewrite, transform: shiftNow });
+    }
+    this.progress.state = this.clock.paused ? 'paused' : 'replaying';
+    const ticker = setInterval(() => this.emit('progress', { ...this.progress }), 250);
+    try {
+      do {
+        this.progress.pass++;
+        await this.onePass();
+      } while (o.loop && !this.stopped && !this.publishError);
+      await this.allSent();
+      if (this.publishError) throw this.publishError;
+    } finally {
+      clearInterval(ticker);
+    }
+    let cleared = 0;
+    if (o.retain === 'clear') {
+      for (const topic of this.retainedTopics) this.publish(topic, Buffer.alloc(0), 1, true);
+      cleared = this.retainedTopics.size;
+      await this.allSent();
+    }
+    this.progress.state = this.stopped ? 'stopped' : 'done';
+    this.emit('progress', { ...this.progress });
+    return { ...this.progress, preloads, cleared, elapsedMs: performance.now() - t0 };
+  }
+
+  private async onePass(): Promise<void> {
+    const o = this.options;
+    const max = o.speed === 'max';
+    const speed = max ? 1 : (o.speed as number);
+    const source = await openSessionSource(this.files, { naive: o.naive as NaiveTimeZone });
+    let first: number | undefined;
+    this.clock.restart();
+    const wallStart = Date.now();
+    const shifter = o.timeshift ? new PayloadTimeShifter(speed) : undefined;
+    try {
+      for await (const batch of source.batches()) {
+        for (const m of batch) {
+          if (this.stopped || this.publishError) return;
+          first ??= m.tsMs;
+          const off = m.tsMs - first;
+          if (off < o.fromMs || (o.toMs !== undefined && off > o.toMs) || !this.included(m.topic)) continue;
+          const rel = off - o.fromMs;
+          if (!max) await this.clock.waitFor(rel, () => this.stopped);
+          else if (this.clock.paused) await this.clock.waitFor(0, () => this.stopped);
+          await this.belowWindow();
+          if (this.stopped) return;
+          let payload = payloadBytes(m);
+          if (shifter && m.payloadEncoding === 'utf8') {
+            const shifted = shifter.shift(m.payload, max ? Date.now() : wallStart + rel / speed);
+            if (shifted !== undefined) payload = Buffer.from(shifted, 'utf8');
+          }
+          const topic = this.rewrite(m.topic);
+          const retain = o.retain === 'none' ? false : m.retain === true;
+          if (retain && o.retain === 'clear') this.retainedTopics.add(topic);
+          this.publish(topic, payload, o.qos === 'keep' ? (m.qos ?? 0) : o.qos, retain);
+          const late = max ? 0 : Math.max(0, performance.now() - this.clock.deadline(rel));
+          const p = this.progress;
+          p.sent++;
+          p.positionMs = rel;
+          p.latenessMs = late;
+          if (late > p.maxLatenessMs) p.maxLatenessMs = late;
+        }
+      }
+    } finally {
+      source.close();
+    }
+  }
+}
