@@ -60,7 +60,7 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
     h.disable();
     return { received, lastAt, rssMiB: rssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
   }
-  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', index: false, subscribeQos: 0 });
+  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', index: false, subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
   process.stdout.write('ready\n');
   let seen = 0;
   while (Date.now() - lastArrival < 5000) {

@@ -15,6 +15,7 @@ import type { RecorderResult, RecorderStats, SessionStatus } from './recorderSta
 import { releaseLock, takeLock } from './sessionLock';
 
 export const RECORDER_VERSION = 'mqtt-session-manager 0.1.0';
+const FLUSH_BYTES = 256 * 1024;
 
 export interface RecorderOptions {
   profile: BrokerProfile;
@@ -176,6 +177,9 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     this.messages++;
     this.bytes += payload.length;
     this.topics.add(topic);
+    // In a burst, hand lines over early: a short buffer is cheap to write and its strings
+    // die young (no old-generation garbage collections stalling the event loop).
+    if (this.writer.bufferedBytes > FLUSH_BYTES) this.flushOrFail();
     const { maxMessages, maxBytes } = this.options;
     if (maxMessages !== undefined && this.messages >= maxMessages) void this.stop('auto-stopped', `${maxMessages} messages reached`);
     else if (maxBytes !== undefined && this.writer.bytesWritten + this.writer.bufferedBytes >= maxBytes) void this.stop('auto-stopped', `${maxBytes} bytes reached`);

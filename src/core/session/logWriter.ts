@@ -5,10 +5,12 @@ export const LOG_SCHEMA = 1;
 
 /** One message as a line of our `.log` format (DESIGN §3.1); old tools read it too. */
 export function messageLine(m: SessionMessage): string {
-  const o: Record<string, unknown> = { topic: m.topic, payload: m.payload, timestamp: m.timestamp, qos: m.qos ?? 0, retain: m.retain ?? false };
-  if (m.payloadEncoding === 'base64') o.payloadEncoding = 'base64';
-  if (m.props && Object.keys(m.props).length) o.props = m.props;
-  return JSON.stringify(o);
+  // Built by hand: the recorder writes one per message, and this is the same JSON as
+  // JSON.stringify of the object, without the object.
+  let line = `{"topic":${JSON.stringify(m.topic)},"payload":${JSON.stringify(m.payload)},"timestamp":${JSON.stringify(m.timestamp)},"qos":${m.qos ?? 0},"retain":${m.retain === true}`;
+  if (m.payloadEncoding === 'base64') line += ',"payloadEncoding":"base64"';
+  if (m.props && Object.keys(m.props).length) line += `,"props":${JSON.stringify(m.props)}`;
+  return `${line}}`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** One MQTT message of a session, as read from any session file or about to be written. */
 export interface SessionMessage {
   topic: string;
@@ -42,13 +44,7 @@ export function encodePayload(bytes: Uint8Array): Pick<SessionMessage, 'payload'
   return { payload: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), payloadEncoding: 'base64' };
 }
 
-const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
+/** Node's native check (no decoding, no exception on the bad path). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictDecoder.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return bytes.byteLength === 0 || isUtf8(bytes);
 }

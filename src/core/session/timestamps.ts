@@ -75,9 +75,17 @@ function parseGeneral(text: string, naive: NaiveTimeZone): number {
   return ms;
 }
 
-/** Our written form: UTC, milliseconds, `Z`. */
+let lastMs = Number.NaN;
+let lastText = '';
+
+/** Our written form: UTC, milliseconds, `Z`. A burst of messages shares its millisecond: cached. */
 export function formatTimestamp(ms: number): string {
-  return new Date(Math.floor(ms)).toISOString();
+  const whole = Math.floor(ms);
+  if (whole !== lastMs) {
+    lastText = new Date(whole).toISOString();
+    lastMs = whole;
+  }
+  return lastText;
 }
 
 /** `20251110_180844` from a time (UTC), the suffix of a session's base name. */
