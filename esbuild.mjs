@@ -23,6 +23,7 @@ const builds = [
   { ...node, entryPoints: { benchIndex: 'bench/benchIndex.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRegistry: 'bench/benchRegistry.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRecord: 'bench/benchRecord.ts' }, outdir: 'dist/bench' },
+  { ...node, entryPoints: { benchReplay: 'bench/benchReplay.ts' }, outdir: 'dist/bench' },
   {
     bundle: true,
     platform: 'browser',

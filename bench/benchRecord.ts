@@ -7,7 +7,6 @@
  * index) or a bare mqtt.js subscriber that only counts. Ours and bare alternate in one
  * run of the script; medians of R runs each. Then one long run of ours for memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,17 +16,10 @@ import { profileFromUrl } from '../src/core/mqtt/brokerProfile';
 import { SessionRecorder } from '../src/core/record/sessionRecorder';
 import { setRuntimeDir } from '../src/core/runtime/runtimePaths';
 import { Mosquitto } from '../test/brokers';
+import { argValue, benchChild, blastPublish, median, peakRssMiB, printResult } from './benchProcesses';
 import { syntheticPayload, syntheticTopics } from './synthetic';
 
 setRuntimeDir(path.join(__dirname, '..'));
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 interface SubscriberResult {
   received: number;
@@ -58,7 +50,7 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
     while (received < n && Date.now() - lastArrival < 5000) await new Promise((r) => setTimeout(r, 5));
     await client.endAsync();
     h.disable();
-    return { received, lastAt, rssMiB: rssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
+    return { received, lastAt, rssMiB: peakRssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
   }
   const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', index: false, subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
   process.stdout.write('ready\n');
@@ -78,51 +70,25 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
   h.disable();
   const st = await stat(result.logPath);
   await rm(result.logPath, { force: true });
-  return { received: result.stats.messages, lastAt, rssMiB: rssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6, fileBytes: st.size };
+  return { received: result.stats.messages, lastAt, rssMiB: peakRssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6, fileBytes: st.size };
 }
 
 /** In a child process: N QoS 0 messages as fast as the socket takes them. */
 async function publisher(url: string, n: number): Promise<{ startAt: number; endAt: number }> {
   const client = await connectBroker({ ...profileFromUrl(url), clientId: `bench-pub-${process.pid}` });
   const topics = syntheticTopics();
-  const payloads = topics.map((t, i) => Buffer.from(syntheticPayload(i, t, Date.now())));
+  const messages = topics.map((topic, i) => ({ topic, payload: Buffer.from(syntheticPayload(i, topic, Date.now())) }));
   const startAt = Date.now();
-  for (let i = 0; i < n; i += 1000) {
-    const last: Promise<unknown>[] = [];
-    for (let j = i; j < Math.min(n, i + 1000); j++) last.push(client.publishAsync(topics[j % topics.length], payloads[j % topics.length], { qos: 0 }));
-    await Promise.all(last);
-  }
+  await blastPublish(client, messages, n);
   const endAt = Date.now();
   await client.endAsync();
   return { startAt, endAt };
 }
 
-function child(args: string[]): { proc: ChildProcess; lines: string[]; ready: Promise<void>; done: Promise<unknown> } {
-  const proc = spawn(process.execPath, [__filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (onReady = r));
-  let buf = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line === 'ready') onReady();
-      else lines.push(line);
-    }
-  });
-  const done = new Promise((resolve, reject) =>
-    proc.once('exit', (code) => (code === 0 ? resolve(JSON.parse(lines[lines.length - 1])) : reject(new Error(`${args.join(' ')} exited ${code}`)))),
-  );
-  return { proc, lines, ready, done };
-}
-
 async function oneRun(kind: 'ours' | 'bare', url: string, n: number, dir: string): Promise<SubscriberResult & { wallMs: number; pubMs: number }> {
-  const sub = child(['--role', kind, '--url', url, '--messages', String(n), '--dir', dir]);
+  const sub = benchChild(__filename, ['--role', kind, '--url', url, '--messages', String(n), '--dir', dir]);
   await sub.ready;
-  const pub = child(['--role', 'publisher', '--url', url, '--messages', String(n)]);
+  const pub = benchChild(__filename, ['--role', 'publisher', '--url', url, '--messages', String(n)]);
   const p = (await pub.done) as { startAt: number; endAt: number };
   const s = (await sub.done) as SubscriberResult;
   return { ...s, wallMs: s.lastAt - p.startAt, pubMs: p.endAt - p.startAt };
@@ -132,8 +98,8 @@ async function main(): Promise<void> {
   const role = argValue('role');
   const url = argValue('url') as string;
   const n = Number(argValue('messages') ?? 200_000);
-  if (role === 'publisher') return void process.stdout.write(`${JSON.stringify(await publisher(url, n))}\n`);
-  if (role === 'ours' || role === 'bare') return void process.stdout.write(`${JSON.stringify(await subscriber(role, url, n, argValue('dir') as string))}\n`);
+  if (role === 'publisher') return printResult(await publisher(url, n));
+  if (role === 'ours' || role === 'bare') return printResult(await subscriber(role, url, n, argValue('dir') as string));
 
   const runs = Number(argValue('runs') ?? 3);
   const memoryN = Number(argValue('memory-messages') ?? 1_000_000);

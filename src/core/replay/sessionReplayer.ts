@@ -61,6 +61,8 @@ export interface ReplayResult extends ReplayProgress {
   /** Retained topics cleared at the end (retain policy `clear`). */
   cleared: number;
   elapsedMs: number;
+  /** Epoch ms (sub-millisecond) at which the last pass's first message was due: message `o` ms into the session is due `o / speed` later. */
+  startedAt?: number;
 }
 
 interface ReplayerEvents {
@@ -82,6 +84,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
   private drained: (() => void) | undefined;
   private publishError: Error | undefined;
   private readonly retainedTopics = new Set<string>();
+  private startedAt: number | undefined;
   private progress: ReplayProgress = { state: 'replaying', sent: 0, total: 0, pass: 0, positionMs: 0, latenessMs: 0, maxLatenessMs: 0 };
 
   constructor(
@@ -194,7 +197,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
     }
     this.progress.state = this.stopped ? 'stopped' : 'done';
     this.emit('progress', { ...this.progress });
-    return { ...this.progress, preloads, cleared, elapsedMs: performance.now() - t0 };
+    return { ...this.progress, preloads, cleared, elapsedMs: performance.now() - t0, startedAt: this.startedAt };
   }
 
   private async onePass(): Promise<void> {
@@ -203,8 +206,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
     const speed = max ? 1 : (o.speed as number);
     const source = await openSessionSource(this.files, { naive: o.naive as NaiveTimeZone });
     let first: number | undefined;
-    this.clock.restart();
-    const wallStart = Date.now();
+    let wallStart = 0;
     const shifter = o.timeshift ? new PayloadTimeShifter(speed) : undefined;
     try {
       for await (const batch of source.batches()) {
@@ -214,9 +216,15 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
           const off = m.tsMs - first;
           if (off < o.fromMs || (o.toMs !== undefined && off > o.toMs) || !this.included(m.topic)) continue;
           const rel = off - o.fromMs;
+          if (wallStart === 0) {
+            // The clock starts at the first message sent, not before the first read.
+            this.clock.restart();
+            wallStart = Date.now();
+            this.startedAt = performance.timeOrigin + this.clock.deadline(0);
+          }
           if (!max) await this.clock.waitFor(rel, () => this.stopped);
           else if (this.clock.paused) await this.clock.waitFor(0, () => this.stopped);
-          await this.belowWindow();
+          if (this.inFlight >= o.maxInFlight) await this.belowWindow();
           if (this.stopped) return;
           let payload = payloadBytes(m);
           if (shifter && m.payloadEncoding === 'utf8') {
