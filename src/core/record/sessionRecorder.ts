@@ -7,6 +7,7 @@ import { buildIndexInWorker } from '../index/indexClient';
 import { connectBroker } from '../mqtt/brokerConnection';
 import { type BrokerProfile, profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
+import { limitTurnWork } from '../mqtt/turnBudget';
 import { SessionLogWriter } from '../session/logWriter';
 import { encodePayload } from '../session/sessionMessage';
 import { formatTimestamp, sessionStamp } from '../session/timestamps';
@@ -124,6 +125,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     this.flushOrFail();
     try {
       this.client = await connectBroker(profile, { password: this.options.password });
+      limitTurnWork(this.client);
     } catch (err) {
       this.writer.close({ status: 'failed', reason: (err as Error).message, messages: 0, endedAt: formatTimestamp(Date.now()) });
       await releaseLock(this.logPath);
