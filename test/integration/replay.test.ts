@@ -327,3 +327,27 @@ describe('replay against real brokers', function () {
     });
   });
 });
+
+describe('the demo (README main job)', function () {
+  this.timeout(60_000);
+  after(removeTempDirs);
+
+  it('records the simulated factory on the embedded broker, indexes, replays and finds every message again', async () => {
+    const out = await tempDir();
+    const r = await runCli(['demo', '--seconds', '4', '--out', out]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const recorded = /recorded (\d+) of the (\d+) messages/.exec(r.stdout);
+    assert.ok(recorded, r.stdout);
+    assert.equal(recorded[1], recorded[2]);
+    assert.ok(Number(recorded[1]) > 20, r.stdout);
+    const replayed = /replayed (\d+) messages .*; (\d+) of (\d+) arrived, every topic with the same payload bytes in the same order/.exec(r.stdout);
+    assert.ok(replayed, r.stdout);
+    assert.deepEqual([replayed[1], replayed[2], replayed[3]], [recorded[1], recorded[1], recorded[1]]);
+    const files = (await readdir(out)).sort();
+    assert.equal(files.length, 2, files.join(', '));
+    assert.match(files[0], /^demo-factory_\d{8}_\d{6}\.db$/);
+    assert.match(files[1], /^demo-factory_\d{8}_\d{6}\.log$/);
+    const s = await summarizeSession(await resolveSession(path.join(out, files[1])));
+    assert.equal(s.messages, Number(recorded[1]));
+  });
+});
