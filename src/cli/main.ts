@@ -63,7 +63,7 @@ usage: mqtt-sessions <command> [options]
                                                first, then its files, in name order)
   recover DIR                                  close interrupted recordings of a folder and index them
   broker [--port 1883] [--host 127.0.0.1]      an embedded MQTT broker (aedes)
-  demo [--seconds 20] [--out sessions]         embedded broker + factory simulator, record, index, summary
+  demo [--seconds 20] [--out sessions]         embedded broker + factory simulator: record, index, summary, replay and check
 
 SESSION is a .log, a .db or their base name. The broker password comes from the
 environment variable MQTT_SESSIONS_PASSWORD, never from a file. Times without a zone are read as UTC;
