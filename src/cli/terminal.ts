@@ -1,3 +1,5 @@
+import { formatBytes } from '../core/util/units';
+
 /** Progress on a terminal (stderr), nothing when output is piped. */
 export function progressReporter(label: string): { update(done: number, total: number): void; done(): void } {
   const tty = process.stderr.isTTY === true;
@@ -15,20 +17,6 @@ export function progressReporter(label: string): { update(done: number, total: n
       if (tty) process.stderr.write('\r\x1b[K');
     },
   };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
-
-export function formatDuration(sec: number): string {
-  if (sec < 60) return `${sec.toFixed(1)} s`;
-  const m = Math.floor(sec / 60);
-  if (m < 60) return `${m} min ${Math.round(sec - m * 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 /** Left-aligned text table. */

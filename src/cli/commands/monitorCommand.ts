@@ -7,7 +7,8 @@ import { type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, formatPercent
 import { HealthMonitor, type HealthSnapshot } from '../../core/monitoring/healthCheck';
 import { mqttRoundTripProbe } from '../../core/monitoring/mqttProbe';
 import { type ParsedArgs, UsageError, expectPositionals, parseArgs, stringOption } from '../argv';
-import { formatBytes, table } from '../terminal';
+import { formatBytes } from '../../core/util/units';
+import { table } from '../terminal';
 
 const USAGE =
   'monitor [--log-dir DIR] [--once] [--interval SECONDS] [--report FILE] [--recording FILE]... [--broker URL] [--max-growth PCT] [--max-error-rate PCT] [--max-response-time SECONDS]';

@@ -15,7 +15,8 @@ import { summarizeSession } from '../../core/session/sessionSummary';
 import { parseDuration } from '../../core/session/timestamps';
 import { type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
 import { BROKER_OPTIONS, brokerFromArgs, parseSize } from '../brokerOptions';
-import { formatBytes, formatDuration, table } from '../terminal';
+import { formatBytes, formatDuration } from '../../core/util/units';
+import { table } from '../terminal';
 
 function durationOption(args: ParsedArgs, name: string): number | undefined {
   const v = stringOption(args, name);

@@ -8,7 +8,7 @@ import { resolveSession } from '../../core/session/sessionFiles';
 import { parseDuration } from '../../core/session/timestamps';
 import { type ParsedArgs, UsageError, choiceOption, expectPositionals, parseArgs, stringOption } from '../argv';
 import { BROKER_OPTIONS, brokerFromArgs } from '../brokerOptions';
-import { formatDuration } from '../terminal';
+import { formatDuration } from '../../core/util/units';
 
 function offsetOption(args: ParsedArgs, name: string): number | undefined {
   const v = stringOption(args, name);

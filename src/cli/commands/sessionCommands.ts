@@ -9,17 +9,10 @@ import { type ExportFormat, exportSession, exportSessionToFile } from '../../cor
 import { importSession } from '../../core/transfer/sessionImport';
 import { convertToDb, convertToLog } from '../../core/transfer/sessionConvert';
 import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
-import { formatDuration, progressReporter, table } from '../terminal';
+import { formatDuration } from '../../core/util/units';
+import { NAIVE, naiveOf, print } from '../sessionOptions';
+import { progressReporter, table } from '../terminal';
 
-const NAIVE: Record<string, OptionSpec> = { 'naive-time': { value: true } };
-
-function naiveOf(args: ParsedArgs): NaiveTimeZone {
-  return choiceOption(args, 'naive-time', ['utc', 'local'] as const, 'utc') as NaiveTimeZone;
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
 
 export async function listCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { json: {}, ...NAIVE });

@@ -4,6 +4,13 @@ import type { Problem, SessionMessage, SessionRecord } from '../session/sessionM
 import { CREATE_INDEXES, CREATE_MESSAGES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS } from './indexSchema';
 import { loadSqlJs } from './sqlJs';
 
+export interface IndexInfo {
+  meta?: Record<string, unknown>;
+  records?: readonly SessionRecord[];
+  problems?: readonly Problem[];
+  index?: Record<string, unknown>;
+}
+
 /**
  * Writes a session into a new `.db` in our layout: rows in one transaction, then the
  * indexes and FTS4 in one pass, then the file atomically (temp file, rename).
@@ -62,7 +69,17 @@ export class SessionDbWriter {
   }
 
   /** Builds indexes and FTS, stores meta, events and problems, and writes `dbPath` atomically. */
-  async finish(dbPath: string, info: { meta?: Record<string, unknown>; records?: readonly SessionRecord[]; problems?: readonly Problem[]; index?: Record<string, unknown> }): Promise<void> {
+  async finish(dbPath: string, info: IndexInfo): Promise<void> {
+    const db = this.complete(info);
+    try {
+      await writeFileAtomic(dbPath, db.export());
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Like `finish`, but the database stays open in memory and is the caller's to close. */
+  complete(info: IndexInfo): Database {
     const db = this.db;
     try {
       this.insert.free();
@@ -80,10 +97,10 @@ export class SessionDbWriter {
       putProblem.free();
       db.run('COMMIT');
       db.run(CREATE_INDEXES);
-      const bytes = db.export();
-      await writeFileAtomic(dbPath, bytes);
-    } finally {
+      return db;
+    } catch (err) {
       db.close();
+      throw err;
     }
   }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { escapeHtml } from '../util/html';
+import { escapeHtml, htmlDocument } from '../util/html';
+import { codeBlock, inlineCode, mdCell, oneLine } from '../util/markdown';
 import type { LiveSessionRecord } from './liveSessionRecord';
 import type { ListFilter, RegistryProblem, RegistrySummary } from './registryStore';
 
@@ -14,31 +14,6 @@ export const NO_SESSIONS = 'Keine Sessions gefunden.';
 
 // ---------------------------------------------------------------------------
 // Markdown (layout of DESIGN §3.3, byte for byte for ordinary values)
-
-function longestBacktickRun(text: string): number {
-  let longest = 0;
-  for (const run of text.match(/`+/g) ?? []) if (run.length > longest) longest = run.length;
-  return longest;
-}
-
-/** Inline code that survives backticks and line breaks in the value. */
-function inlineCode(value: string): string {
-  const text = value.replace(/\r?\n|\r/g, ' ');
-  const fence = '`'.repeat(longestBacktickRun(text) + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-/** A fenced block whose fence is longer than any backtick run inside. */
-function codeBlock(lang: string, content: string): string {
-  const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
-  return `${fence}${lang}\n${content}\n${fence}\n`;
-}
-
-/** One line, no line breaks: for headings. */
-function oneLine(value: string): string {
-  return value.replace(/\r?\n|\r/g, ' ');
-}
 
 /** The command as it can be pasted into a shell; plain words stay as they are (what `" ".join(argv)` gives). */
 export function shellCommand(args: readonly string[]): string {
@@ -78,10 +53,6 @@ export function formatFigure(n: number): string {
   return String(Number(n.toPrecision(12)));
 }
 
-function mdCell(text: string): string {
-  return inlineCode(text).replace(/\|/g, '\\|');
-}
-
 function filterText(filter: ListFilter | undefined): string {
   const parts: string[] = [];
   if (filter?.runType !== undefined) parts.push(`run_type = ${filter.runType}`);
@@ -115,39 +86,6 @@ export function renderSummaryMarkdown(s: RegistrySummary, scope: ReportScope = {
 
 // ---------------------------------------------------------------------------
 // HTML: complete documents, no scripts, every value escaped
-
-const STYLE = `
-body { font-family: system-ui, sans-serif; margin: 2em; line-height: 1.4; color: #222; background: #fff; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; }
-dt { font-weight: bold; }
-dd { margin: 0; }
-.error { color: #b00020; }
-section { border-top: 1px solid #ccc; margin-top: 2em; }
-`;
-
-/** The style is allowed by its hash, so the policy needs neither 'unsafe-inline' nor a nonce. */
-const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'`;
-
-function htmlDocument(title: string, body: string): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
-}
 
 function recordSection(r: LiveSessionRecord, level: 1 | 2): string {
   const h = `h${level}`;

@@ -6,6 +6,7 @@ import { type SessionFiles, scanSessionFolder } from '../session/sessionFiles';
 import { type SessionMessage, payloadBytes } from '../session/sessionMessage';
 import { openSessionSource } from '../session/sessionSource';
 import type { NaiveTimeZone } from '../session/timestamps';
+import { isNotWritable } from '../util/fsErrors';
 
 export interface SearchQuery {
   /** Words to find in topic or payload (all of them); empty finds everything in range. */
@@ -62,11 +63,6 @@ export async function searchSession(files: SessionFiles, q: SearchQuery, options
   } finally {
     reader.close();
   }
-}
-
-function isNotWritable(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EACCES' || code === 'EROFS' || code === 'EPERM';
 }
 
 function searchIndex(session: string, reader: DbSessionReader, q: SearchQuery): SearchHit[] {
