@@ -24,6 +24,7 @@ const builds = [
   { ...node, entryPoints: { benchRegistry: 'bench/benchRegistry.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRecord: 'bench/benchRecord.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchReplay: 'bench/benchReplay.ts' }, outdir: 'dist/bench' },
+  { ...node, entryPoints: { benchAnalyze: 'bench/benchAnalyze.ts' }, outdir: 'dist/bench' },
   {
     bundle: true,
     platform: 'browser',

@@ -1,4 +1,5 @@
 import { UsageError } from './argv';
+import { analyzeCommand, ordersCommand } from './commands/analysisCommands';
 import { brokerCommand, demoCommand, recordCommand, recordTopicsCommand, recoverCommand } from './commands/recordCommands';
 import { replayCommand, sendCommand } from './commands/replayCommands';
 import { monitorCommand } from './commands/monitorCommand';
@@ -23,6 +24,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   report: reportCommand,
   register: registerCommand,
   monitor: monitorCommand,
+  analyze: analyzeCommand,
+  orders: ordersCommand,
 };
 
 const HELP = `mqtt-sessions — record, browse, replay and analyse MQTT sessions
@@ -37,6 +40,11 @@ usage: mqtt-sessions <command> [options]
   export SESSION --format csv|json|jsonl [--out FILE]
   import FILE [--out DIR] [--name NAME] [--no-index]   CSV/JSON/JSON lines → a new session
   convert SESSION --to log|db [--out FILE]
+  analyze SESSION [--format md|html|json] [--out FILE]
+                                               session report: statistics, topics, categories,
+                                               orders, production requests, problems
+  orders SESSION [--order ID] [--json]         the factory orders of a session (every orderId in
+                                               the payloads); --order ID: one order's messages
   report [--dir DIR] [--run-type T] [--status S] [--limit N] [--output-format markdown|html|both]
          [--summary-only] [--output-dir DIR] [--stdout] [--log-level L]
                                                report and summary of live-session records (files
@@ -71,7 +79,6 @@ environment variable MQTT_SESSIONS_PASSWORD, never from a file. Times without a 
 The registry folder (--dir) defaults to reports/experiments/live_sessions, the log folder to logs.
 report lists unreadable records on stderr and still writes the report; monitor --once exits 1
 when an alert fired.
-Not yet available: analyze, orders.
 Exit codes: 0 success, 1 failure, 2 usage error.`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,48 +1,147 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-
-const DEFAULT_SESSION_FOLDERS = ['data/omf-data/sessions', 'data/osf-data/sessions', 'sessions'];
+import { Activity } from './activity';
+import { manageBrokerProfiles, requireTrust } from './brokerPicker';
+import { Choices } from './choices';
+import { allPreloads, filesToSend, replaySession, sendFiles, stopReplay, toggleReplayPause } from './commands/publishCommands';
+import { type RecordingDeps, offerRecovery, pauseRecording, resumeRecording, startRecording, stopRecording } from './commands/recordingCommands';
+import {
+  deleteSession,
+  exportSession,
+  generateLiveSessionReport,
+  liveSessionSummary,
+  openLiveSessionReport,
+  openSessionReport,
+  rebuildIndex,
+  searchSessions,
+} from './commands/sessionCommands';
+import { Disposable } from './lifecycle';
+import { ExtensionLog } from './log';
+import { existingFolders, onSettingsChanged, readSettings } from './settings';
+import { LiveSessionsView } from './views/liveSessionsView';
+import { RecorderView } from './views/recorderView';
+import { SessionsView } from './views/sessionsView';
+import { TestTopicsView } from './views/testTopicsView';
 
 /**
- * Minimal for now: one command that lists the workspace's sessions. Core modules are
- * imported inside the command so that activation loads neither sql.js nor mqtt.
+ * The extension: views, commands, the status bar. Activation only registers; sql.js,
+ * mqtt and the readers load on first use (dynamic imports in the commands and views).
  */
+class MqttSessionsExtension extends Disposable {
+  private readonly log = this.register(new ExtensionLog());
+  private readonly activity = this.register(new Activity());
+  private readonly choices: Choices;
+  private readonly deps: RecordingDeps;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    super();
+    this.choices = this.register(new Choices(context.workspaceState));
+    this.deps = { activity: this.activity, choices: this.choices, secrets: context.secrets, log: this.log };
+    const sessions = this.register(new SessionsView());
+    const testTopics = this.register(new TestTopicsView());
+    const live = this.register(new LiveSessionsView(context.workspaceState));
+    const recorder = this.register(new RecorderView(this.activity));
+    this.register(vscode.window.registerTreeDataProvider('mqttSessions.sessions', sessions));
+    this.register(vscode.window.registerTreeDataProvider('mqttSessions.testTopics', testTopics));
+    this.register(vscode.window.registerTreeDataProvider('mqttSessions.liveSessions', live));
+    this.register(vscode.window.registerTreeDataProvider('mqttSessions.recorder', recorder));
+    const storage = context.storageUri ?? context.globalStorageUri;
+    const d = this.deps;
+    const commands: Record<string, (...args: unknown[]) => unknown> = {
+      'mqttSessions.startRecording': () => startRecording(d),
+      'mqttSessions.pauseRecording': () => pauseRecording(this.activity),
+      'mqttSessions.resumeRecording': () => resumeRecording(this.activity),
+      'mqttSessions.stopRecording': () => stopRecording(this.activity),
+      'mqttSessions.replaySession': (arg) => replaySession(d, arg),
+      'mqttSessions.pauseReplay': () => toggleReplayPause(this.activity),
+      'mqttSessions.stopReplay': () => stopReplay(this.activity),
+      'mqttSessions.sendTestTopic': async (arg, selection) => sendFiles(d, await filesToSend(arg, selection), vscode.l10n.t('Send test topics')),
+      'mqttSessions.sendToBroker': async (arg, selection) => sendFiles(d, await filesToSend(arg, selection), vscode.l10n.t('Send test topics')),
+      'mqttSessions.sendAllPreloads': async () => sendFiles(d, await allPreloads(), vscode.l10n.t('Send all preloads')),
+      'mqttSessions.searchSessions': () => searchSessions(this.log),
+      'mqttSessions.openSessionReport': (arg) => openSessionReport(storage, arg),
+      'mqttSessions.openLiveSessionReport': (arg) => openLiveSessionReport(storage, arg as never),
+      'mqttSessions.liveSessionSummary': () => liveSessionSummary(storage, live),
+      'mqttSessions.generateLiveSessionReport': () => generateLiveSessionReport(live),
+      'mqttSessions.groupLiveSessions': async () => {
+        const g = await vscode.window.showQuickPick(
+          [
+            { label: vscode.l10n.t('Run type'), value: 'runType' as const },
+            { label: vscode.l10n.t('Status'), value: 'status' as const },
+          ],
+          { placeHolder: vscode.l10n.t('Group live sessions by') },
+        );
+        if (g) live.setGrouping(g.value);
+      },
+      'mqttSessions.filterLiveSessions': async () => {
+        const s = await vscode.window.showQuickPick([vscode.l10n.t('all'), 'started', 'completed', 'failed', 'aborted'], { placeHolder: vscode.l10n.t('Show records with status') });
+        if (s) live.setStatusFilter(s === vscode.l10n.t('all') ? undefined : (s as 'started'));
+      },
+      'mqttSessions.rebuildIndex': (arg) => rebuildIndex(this.log, arg),
+      'mqttSessions.exportSession': (arg) => exportSession(arg),
+      'mqttSessions.deleteSession': (arg) => deleteSession(arg),
+      'mqttSessions.manageBrokerProfiles': () => manageBrokerProfiles(context.secrets),
+      'mqttSessions.startEmbeddedBroker': () => this.startBroker(),
+      'mqttSessions.stopEmbeddedBroker': () => this.stopBroker(),
+      'mqttSessions.showLogs': () => this.log.channel.show(),
+      'mqttSessions.refresh': () => {
+        sessions.refresh();
+        testTopics.refresh();
+        live.refresh();
+      },
+      'mqttSessions.listSessions': () => openSessionReport(storage),
+    };
+    for (const [id, run] of Object.entries(commands)) {
+      this.register(
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+          try {
+            await run(...args);
+          } catch (err) {
+            this.log.error('command', `${id}: ${(err as Error).message}`);
+            void vscode.window.showErrorMessage((err as Error).message);
+          }
+        }),
+      );
+    }
+    this.register(onSettingsChanged(() => void this.setLogFolder()));
+    void this.setLogFolder();
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.recover()));
+    void this.recover();
+  }
+
+  private async setLogFolder(): Promise<void> {
+    const wf = vscode.workspace.workspaceFolders?.[0];
+    this.log.setLogFolder(wf && vscode.workspace.isTrusted ? vscode.Uri.joinPath(wf.uri, readSettings().logFolder).fsPath : undefined);
+  }
+
+  private async recover(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    await offerRecovery(this.deps, await existingFolders(readSettings().sessionFolders));
+  }
+
+  private async startBroker(): Promise<void> {
+    if (!requireTrust(vscode.l10n.t('The embedded broker'))) return;
+    if (this.activity.broker) return void vscode.window.showInformationMessage(vscode.l10n.t('The embedded broker runs at {0}.', this.activity.broker.url));
+    const port = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Port (loopback only)'), value: this.choices.get('brokerPort', '1883'), validateInput: (v) => (/^\d+$/.test(v) && Number(v) < 65536 ? undefined : vscode.l10n.t('A port number')) });
+    if (!port) return;
+    this.choices.set('brokerPort', port);
+    const { startEmbeddedBroker } = await import('../core/broker/embeddedBroker');
+    const broker = await startEmbeddedBroker({ port: Number(port) });
+    this.activity.setBroker(broker);
+    this.log.info('broker', `embedded broker at ${broker.url}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Embedded broker at {0}.', broker.url));
+  }
+
+  private async stopBroker(): Promise<void> {
+    const b = this.activity.broker;
+    this.activity.setBroker(undefined);
+    await b?.close();
+  }
+}
+
 export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('mqttSessions.listSessions', () => listSessions()));
+  context.subscriptions.push(new MqttSessionsExtension(context));
 }
 
 export function deactivate(): void {
-  /* nothing held */
-}
-
-async function listSessions(): Promise<void> {
-  const { scanCatalog } = await import('../core/session/sessionCatalog');
-  const configured = vscode.workspace.getConfiguration('mqttSessions').get<string[]>('sessionFolders', DEFAULT_SESSION_FOLDERS);
-  const naive = vscode.workspace.getConfiguration('mqttSessions').get<'utc' | 'local'>('naiveTimestamps', 'utc');
-  const dirs: string[] = [];
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    for (const rel of configured) {
-      const dir = path.join(folder.uri.fsPath, rel);
-      try {
-        if ((await vscode.workspace.fs.stat(vscode.Uri.file(dir))).type & vscode.FileType.Directory) dirs.push(dir);
-      } catch {
-        /* a configured folder that does not exist is normal */
-      }
-    }
-  }
-  if (dirs.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No session folders found (setting mqttSessions.sessionFolders).'));
-    return;
-  }
-  const entries = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reading sessions…') }, () => scanCatalog(dirs, { naive }));
-  const picked = await vscode.window.showQuickPick(
-    entries.map((e) => ({
-      label: e.files.name,
-      description: e.summary ? vscode.l10n.t('{0} messages, {1} topics', e.summary.messages, e.summary.topics) : e.error,
-      detail: e.summary?.start ? `${e.summary.start} · ${e.summary.format}` : undefined,
-      file: e.files.log ?? e.files.db,
-    })),
-    { placeHolder: vscode.l10n.t('Sessions') },
-  );
-  if (picked?.file && picked.file.endsWith('.log')) await vscode.window.showTextDocument(vscode.Uri.file(picked.file));
+  /* everything is disposed through context.subscriptions */
 }

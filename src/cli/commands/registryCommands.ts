@@ -1,20 +1,14 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { writeFileAtomic } from '../../core/index/sessionDbWriter';
+import { readFile } from 'node:fs/promises';
 import { type LogLevel, levelRank, parseLogLevel } from '../../core/monitoring/jsonLogger';
 import { SESSION_STATUSES } from '../../core/registry/liveSessionRecord';
-import { renderRecordsHtml, renderRecordsMarkdown, renderSummaryHtml, renderSummaryMarkdown } from '../../core/registry/registryReport';
-import { DEFAULT_REGISTRY_DIR, InvalidRecordError, type ListFilter, listRecords, registerRecord, summarizeRecords } from '../../core/registry/registryStore';
+import { DEFAULT_REGISTRY_DIR, InvalidRecordError, type ListFilter, listRecords, registerRecord } from '../../core/registry/registryStore';
+import { reportDocuments, writeReportDocuments } from '../../core/registry/reportFiles';
 import { UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
 
 const REPORT_USAGE =
   'report [--dir DIR] [--run-type T] [--status S] [--limit N] [--output-format markdown|html|both] [--summary-only] [--output-dir DIR] [--stdout] [--log-level L]';
 
 /** `20260115T080000`, the UTC time a report was made, as the Python tool names its reports. */
-function reportStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').slice(0, 15);
-}
-
 /** Diagnostics on stderr by level; results (written paths, reports) go to stdout. */
 function stderrLogger(threshold: LogLevel): (level: LogLevel, text: string) => void {
   return (level, text) => {
@@ -54,29 +48,14 @@ export async function reportCommand(argv: string[]): Promise<number> {
   log('INFO', `${dir}: ${listing.total} records read, ${listing.problems.length} unreadable, ${listing.entries.length} selected`);
   for (const e of listing.entries) log('DEBUG', `${e.file}: ${e.record.session_id} ${e.record.status} ${e.record.started_at}`);
 
-  const records = listing.entries.map((e) => e.record);
-  const summary = summarizeRecords(listing.entries);
-  const scope = { dir, filter, problems: listing.problems };
-  const documents: { suffix: string; text: () => string }[] = [];
-  for (const kind of format === 'both' ? (['markdown', 'html'] as const) : [format]) {
-    const ext = kind === 'markdown' ? 'md' : 'html';
-    if (!summaryOnly) documents.push({ suffix: `sessions_report.${ext}`, text: () => (kind === 'markdown' ? renderRecordsMarkdown(records) : renderRecordsHtml(records)) });
-    documents.push({ suffix: `sessions_summary.${ext}`, text: () => (kind === 'markdown' ? renderSummaryMarkdown(summary, scope) : renderSummaryHtml(summary, scope)) });
-  }
+  const documents = reportDocuments(listing.entries, { dir, filter, problems: listing.problems }, format, summaryOnly);
 
   if (toStdout) {
     // One document: the report, or the summary with --summary-only.
     process.stdout.write(documents[0].text());
     return 0;
   }
-  const outDir = stringOption(args, 'output-dir') ?? dir;
-  await mkdir(outDir, { recursive: true });
-  const stamp = reportStamp(new Date());
-  for (const d of documents) {
-    const file = path.join(outDir, `${stamp}_${d.suffix}`);
-    await writeFileAtomic(file, d.text());
-    process.stdout.write(`${file}\n`);
-  }
+  for (const file of await writeReportDocuments(stringOption(args, 'output-dir') ?? dir, documents)) process.stdout.write(`${file}\n`);
   return 0;
 }
 

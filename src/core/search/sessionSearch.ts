@@ -1,3 +1,4 @@
+import type { Database } from 'sql.js';
 import { ensureIndex } from '../index/sessionIndex';
 import { queryAll } from '../index/sqlJs';
 import { topicMatches } from '../mqtt/topicFilter';
@@ -59,14 +60,14 @@ export async function searchSession(files: SessionFiles, q: SearchQuery, options
   }
   const reader = await DbSessionReader.open(dbPath, options.naive);
   try {
-    return reader.format === 'db-index' ? searchIndex(files.name, reader, q) : await scanSearch(files.name, reader.batches(), q);
+    return reader.format === 'db-index' ? searchIndex(files.name, reader.db, q) : await scanSearch(files.name, reader.batches(), q);
   } finally {
     reader.close();
   }
 }
 
-function searchIndex(session: string, reader: DbSessionReader, q: SearchQuery): SearchHit[] {
-  const db = reader.db;
+/** Full-text and time search in an open index (our layout). */
+export function searchIndex(session: string, db: Database, q: SearchQuery): SearchHit[] {
   db.create_function('mqtt_match', (filter: string, topic: string) => (topicMatches(filter, topic) ? 1 : 0));
   const where: string[] = [];
   const params: (string | number)[] = [];

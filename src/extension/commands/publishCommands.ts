@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MqttClient } from 'mqtt';
+import type { SessionFiles } from '../../core/session/sessionFiles';
+import type { Activity, RunningReplay } from '../activity';
+import { type ChosenBroker, confirmPublish, pickBroker, requireTrust } from '../brokerPicker';
+import type { RecordingDeps } from './recordingCommands';
+import { existingFolders, readSettings } from '../settings';
+
+async function connect(broker: ChosenBroker): Promise<MqttClient> {
+  const { connectBroker } = await import('../../core/mqtt/brokerConnection');
+  return connectBroker(broker.profile, { password: broker.password });
+}
+
+/** A session from the view's item, an explorer file, or a quick pick of the catalog. */
+export async function sessionArg(arg: unknown, placeHolder: string): Promise<SessionFiles | undefined> {
+  const { resolveSession, scanSessionFolder } = await import('../../core/session/sessionFiles');
+  const node = arg as { kind?: string; files?: SessionFiles } | undefined;
+  if (node?.kind === 'session' && node.files) return node.files;
+  if (arg instanceof vscode.Uri) return resolveSession(arg.fsPath);
+  const all: SessionFiles[] = [];
+  for (const dir of await existingFolders(readSettings().sessionFolders)) all.push(...(await scanSessionFolder(dir)));
+  if (all.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No sessions in the session folders.'));
+  const picked = await vscode.window.showQuickPick(
+    all.map((files) => ({ label: files.name, description: vscode.workspace.asRelativePath(files.dir), files })),
+    { placeHolder },
+  );
+  return picked?.files;
+}
+
+/** Replay Session…: session, broker, speed and options; progress in the status bar and the Recorder view. */
+export async function replaySession(d: RecordingDeps, arg?: unknown): Promise<void> {
+  if (!requireTrust(vscode.l10n.t('Replay'))) return;
+  if (d.activity.replay) return void vscode.window.showInformationMessage(vscode.l10n.t('A replay is already running: stop it first.'));
+  const files = await sessionArg(arg, vscode.l10n.t('Replay which session?'));
+  if (!files) return;
+  const broker = await pickBroker(d.secrets, d.choices, d.activity, vscode.l10n.t('Replay to which broker?'));
+  if (!broker) return;
+  const speeds = ['1', '2', '5', '10', '0.5', 'max'];
+  const lastSpeed = d.choices.get('replaySpeed', '1');
+  const speedPick = await vscode.window.showQuickPick(
+    speeds.sort((a, b) => Number(b === lastSpeed) - Number(a === lastSpeed)).map((s) => ({ label: s === 'max' ? 'max' : `${s}×`, speed: s })),
+    { placeHolder: vscode.l10n.t('Speed') },
+  );
+  if (!speedPick) return;
+  d.choices.set('replaySpeed', speedPick.speed);
+  const options = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Loop'), key: 'loop', picked: d.choices.get('replayLoop', false) },
+      { label: vscode.l10n.t('Send preloads first'), key: 'preloads', picked: d.choices.get('replayPreloads', false) },
+      { label: vscode.l10n.t('Move payload times to now'), key: 'timeshift', picked: d.choices.get('replayTimeshift', false) },
+    ],
+    { canPickMany: true, placeHolder: vscode.l10n.t('Options (Enter for none)') },
+  );
+  if (!options) return;
+  const has = (k: string): boolean => options.some((o) => o.key === k);
+  d.choices.set('replayLoop', has('loop'));
+  d.choices.set('replayPreloads', has('preloads'));
+  d.choices.set('replayTimeshift', has('timeshift'));
+  let preloadsDir: string | undefined;
+  if (has('preloads')) {
+    for (const dir of await existingFolders(readSettings().testTopicFolders)) {
+      const pre = path.join(dir, 'preloads');
+      if ((await vscode.workspace.fs.stat(vscode.Uri.file(pre)).then(() => true, () => false))) {
+        preloadsDir = pre;
+        break;
+      }
+    }
+  }
+  if (!(await confirmPublish(broker.profile, vscode.l10n.t('Replay {0}', files.name)))) return;
+  const { SessionReplayer } = await import('../../core/replay/sessionReplayer');
+  let client: MqttClient;
+  try {
+    client = await connect(broker);
+  } catch (err) {
+    return void vscode.window.showErrorMessage(vscode.l10n.t('Cannot replay: {0}', (err as Error).message));
+  }
+  const replayer = new SessionReplayer(files, client, {
+    speed: speedPick.speed === 'max' ? 'max' : Number(speedPick.speed),
+    loop: has('loop'),
+    preloadsDir,
+    timeshift: has('timeshift'),
+    naive: readSettings().naiveTimestamps,
+  });
+  const running: RunningReplay = { replayer, client, session: files.name, profile: broker.profile };
+  d.activity.startedReplay(running);
+  d.log.info('replay', `replaying ${files.name} to ${broker.profile.name} at ${speedPick.label}`);
+  void replayer.run().then(
+    (r) => {
+      d.log.info('replay', `${files.name}: ${r.state}, ${r.sent} messages in ${r.pass} pass(es), latest ${r.maxLatenessMs.toFixed(1)} ms late`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Replay of {0} {1}: {2} messages sent.', files.name, r.state, r.sent));
+    },
+    (err: Error) => {
+      d.log.error('replay', err.message);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Replay failed: {0}', err.message));
+    },
+  ).finally(() => {
+    d.activity.endedReplay(running);
+    void client.endAsync();
+  });
+}
+
+export function toggleReplayPause(activity: Activity): void {
+  const r = activity.replay?.replayer;
+  if (!r) return;
+  if (r.paused) r.resume();
+  else r.pause();
+}
+
+export function stopReplay(activity: Activity): void {
+  activity.replay?.replayer.stop();
+}
+
+/** Send Test Topic / Send All Preloads / Send to MQTT Broker: each file validated, a result per file. */
+export async function sendFiles(d: RecordingDeps, files: string[], what: string): Promise<void> {
+  if (!requireTrust(vscode.l10n.t('Sending'))) return;
+  if (files.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No test-topic files to send.'));
+  const broker = await pickBroker(d.secrets, d.choices, d.activity, vscode.l10n.t('Send to which broker?'));
+  if (!broker) return;
+  if (!(await confirmPublish(broker.profile, what))) return;
+  const { sendTestTopics } = await import('../../core/send/testTopicSender');
+  let client: MqttClient;
+  try {
+    client = await connect(broker);
+  } catch (err) {
+    return void vscode.window.showErrorMessage(vscode.l10n.t('Cannot send: {0}', (err as Error).message));
+  }
+  try {
+    const results = await sendTestTopics(client, files);
+    const bad = results.filter((r) => !r.ok);
+    for (const r of results) (r.ok ? d.log.info : d.log.warn).call(d.log, 'send', r.ok ? `sent ${r.file} → ${r.topic}` : (r.error ?? r.file));
+    if (bad.length) void vscode.window.showWarningMessage(vscode.l10n.t('Sent {0} of {1}; {2}', results.length - bad.length, results.length, bad.map((b) => b.error).join('; ')));
+    else void vscode.window.showInformationMessage(results.length === 1 ? vscode.l10n.t('Sent {0} to {1}.', path.basename(files[0]), results[0].topic ?? '') : vscode.l10n.t('Sent {0} test topics to {1}.', results.length, broker.profile.name));
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** The files a send command means: a view item, explorer selections, or a pick. */
+export async function filesToSend(arg: unknown, selection: unknown): Promise<string[]> {
+  const { expandTestTopicPaths } = await import('../../core/send/testTopicSender');
+  if (Array.isArray(selection) && selection.every((s) => s instanceof vscode.Uri)) return expandTestTopicPaths((selection as vscode.Uri[]).map((u) => u.fsPath));
+  if (arg instanceof vscode.Uri) return [arg.fsPath];
+  const node = arg as { kind?: string; file?: string; dir?: string } | undefined;
+  if (node?.kind === 'file' && node.file) return [node.file];
+  if ((node?.kind === 'preloads' || node?.kind === 'folder') && node.dir) return expandTestTopicPaths([node.dir]);
+  const all: string[] = [];
+  for (const dir of await existingFolders(readSettings().testTopicFolders)) all.push(...(await expandTestTopicPaths([dir])));
+  const picked = await vscode.window.showQuickPick(
+    all.map((f) => ({ label: path.basename(f), description: vscode.workspace.asRelativePath(f), file: f })),
+    { placeHolder: vscode.l10n.t('Send which test topic?'), canPickMany: true },
+  );
+  return picked?.map((p) => p.file) ?? [];
+}
+
+export async function allPreloads(): Promise<string[]> {
+  const { testTopicFilesOf } = await import('../../core/send/testTopicSender');
+  const out: string[] = [];
+  for (const dir of await existingFolders(readSettings().testTopicFolders)) out.push(...(await testTopicFilesOf(path.join(dir, 'preloads')).catch(() => [])));
+  return out;
+}

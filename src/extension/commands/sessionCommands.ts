@@ -1,0 +1,157 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SessionFiles } from '../../core/session/sessionFiles';
+import type { ExtensionLog } from '../log';
+import { existingFolders, readSettings } from '../settings';
+import type { LiveSessionsNode, LiveSessionsView } from '../views/liveSessionsView';
+import { sessionArg } from './publishCommands';
+
+/** Reports go to the extension's storage and open in VS Code's Markdown preview. */
+async function showMarkdown(storage: vscode.Uri, name: string, text: string): Promise<void> {
+  const dir = vscode.Uri.joinPath(storage, 'reports').fsPath;
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.md`);
+  await writeFile(file, text, 'utf8');
+  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+}
+
+export async function openSessionReport(storage: vscode.Uri, arg?: unknown): Promise<void> {
+  const files = await sessionArg(arg, vscode.l10n.t('Report of which session?'));
+  if (!files) return;
+  const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analysing {0}…', files.name), cancellable: false }, async () => {
+    const { openAnalysis } = await import('../../core/analysis/analysisDb');
+    const { analyzeOpened } = await import('../../core/analysis/sessionAnalysis');
+    const { renderSessionReportMarkdown } = await import('../../core/analysis/sessionReport');
+    const a = await openAnalysis(files, { naive: readSettings().naiveTimestamps });
+    try {
+      return renderSessionReportMarkdown(analyzeOpened(files, a));
+    } finally {
+      a.close();
+    }
+  });
+  await showMarkdown(storage, `session-${files.name}`, text);
+}
+
+/** Rebuild Index: in the worker, with progress and cancel. */
+export async function rebuildIndex(log: ExtensionLog, arg?: unknown): Promise<void> {
+  const files = await sessionArg(arg, vscode.l10n.t('Rebuild the index of which session?'));
+  if (!files) return;
+  if (!files.log) return void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no .log: its .db is all there is.', files.name));
+  const { ensureIndex } = await import('../../core/index/sessionIndex');
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Indexing {0}', files.name), cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let last = 0;
+    try {
+      const r = await ensureIndex(files, {
+        force: true,
+        naive: readSettings().naiveTimestamps,
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          const pct = total ? (100 * done) / total : 0;
+          progress.report({ increment: pct - last });
+          last = pct;
+        },
+      });
+      log.info('index', `indexed ${files.name}: ${r.build?.messages ?? '?'} messages → ${r.dbPath}`);
+    } catch (err) {
+      if (abort.signal.aborted) return void vscode.window.showInformationMessage(vscode.l10n.t('Indexing cancelled.'));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Indexing failed: {0}', (err as Error).message));
+    }
+  });
+}
+
+export async function exportSession(arg?: unknown): Promise<void> {
+  const files = await sessionArg(arg, vscode.l10n.t('Export which session?'));
+  if (!files) return;
+  const format = await vscode.window.showQuickPick(['csv', 'json', 'jsonl'], { placeHolder: vscode.l10n.t('Format') });
+  if (!format) return;
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(files.dir, `${files.name}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
+  if (!target) return;
+  const { exportSessionToFile } = await import('../../core/transfer/sessionExport');
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', files.name) }, async () => {
+    try {
+      const n = await exportSessionToFile(files, format as 'csv' | 'json' | 'jsonl', target.fsPath, { naive: readSettings().naiveTimestamps });
+      void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} messages to {1}.', n, vscode.workspace.asRelativePath(target)));
+    } catch (err) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Export failed: {0}', (err as Error).message));
+    }
+  });
+}
+
+/** Delete Session: its files go to the trash, after a modal confirmation. */
+export async function deleteSession(arg?: unknown): Promise<void> {
+  const files: SessionFiles | undefined = await sessionArg(arg, vscode.l10n.t('Delete which session?'));
+  if (!files) return;
+  const list = [files.log, files.db].filter((f): f is string => !!f);
+  const yes = vscode.l10n.t('Move to Trash');
+  const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the session {0}? ({1})', files.name, list.map((f) => path.basename(f)).join(', ')), { modal: true }, yes);
+  if (answer !== yes) return;
+  for (const f of list) await vscode.workspace.fs.delete(vscode.Uri.file(f), { useTrash: true });
+}
+
+/** Search Sessions…: full text over every session folder; a hit opens the session report. */
+export async function searchSessions(log: ExtensionLog): Promise<void> {
+  const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Search words in topics and payloads (all sessions)') });
+  if (!text) return;
+  const { searchFolder } = await import('../../core/search/sessionSearch');
+  const hits = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching…') }, async () => {
+    const all = [];
+    for (const dir of await existingFolders(readSettings().sessionFolders)) {
+      const r = await searchFolder(dir, { text, limit: 200 }, { naive: readSettings().naiveTimestamps, onIndexed: (s) => log.info('index', `indexed ${s} for search`) });
+      for (const e of r.errors) log.warn('search', `${e.session}: ${e.error}`);
+      all.push(...r.hits.map((h) => ({ ...h, dir })));
+    }
+    return all;
+  });
+  if (hits.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('Nothing found for "{0}".', text));
+  const picked = await vscode.window.showQuickPick(
+    hits.map((h) => ({ label: h.topic, description: `${h.session} · ${h.timestamp}`, detail: h.snippet, hit: h })),
+    { placeHolder: vscode.l10n.t('{0} hits', hits.length), matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) return;
+  const { resolveSession } = await import('../../core/session/sessionFiles');
+  await vscode.commands.executeCommand('mqttSessions.openSessionReport', vscode.Uri.file((await resolveSession(path.join(picked.hit.dir, picked.hit.session))).log ?? path.join(picked.hit.dir, `${picked.hit.session}.db`)));
+}
+
+export async function openLiveSessionReport(storage: vscode.Uri, node?: LiveSessionsNode): Promise<void> {
+  const { renderRecordMarkdown } = await import('../../core/registry/registryReport');
+  if (node?.kind !== 'record') return void vscode.window.showInformationMessage(vscode.l10n.t('Choose a record in the Live Sessions view.'));
+  await showMarkdown(storage, `live-${node.entry.record.session_id}`, renderRecordMarkdown(node.entry.record));
+}
+
+async function registryListing(view: LiveSessionsView) {
+  const { listRecords } = await import('../../core/registry/registryStore');
+  const dirs = await existingFolders(readSettings().liveSessionFolders);
+  const entries = [];
+  const problems = [];
+  for (const dir of dirs) {
+    const l = await listRecords(dir, { status: view.statusFilter });
+    entries.push(...l.entries);
+    problems.push(...l.problems);
+  }
+  return { dirs, entries, problems };
+}
+
+export async function liveSessionSummary(storage: vscode.Uri, view: LiveSessionsView): Promise<void> {
+  const { summarizeRecords } = await import('../../core/registry/registryStore');
+  const { renderSummaryMarkdown } = await import('../../core/registry/registryReport');
+  const { dirs, entries, problems } = await registryListing(view);
+  await showMarkdown(storage, 'live-summary', renderSummaryMarkdown(summarizeRecords(entries), { dir: dirs.join(', '), filter: { status: view.statusFilter }, problems }));
+}
+
+/** Generate Live-Session Report: the CLI's `report` files, into the (first) registry folder. */
+export async function generateLiveSessionReport(view: LiveSessionsView): Promise<void> {
+  const { reportDocuments, writeReportDocuments } = await import('../../core/registry/reportFiles');
+  const { dirs, entries, problems } = await registryListing(view);
+  if (dirs.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No live-session folder (setting mqttSessions.liveSessionFolders).'));
+  const format = await vscode.window.showQuickPick(['markdown', 'html', 'both'], { placeHolder: vscode.l10n.t('Report format') });
+  if (!format) return;
+  const written = await writeReportDocuments(dirs[0], reportDocuments(entries, { dir: dirs[0], filter: { status: view.statusFilter }, problems }, format as 'markdown' | 'html' | 'both', false));
+  const open = vscode.l10n.t('Open');
+  if ((await vscode.window.showInformationMessage(vscode.l10n.t('Wrote {0}', written.map((f) => path.basename(f)).join(', ')), open)) === open) {
+    const md = written.find((f) => f.endsWith('.md'));
+    await vscode.commands.executeCommand(md ? 'markdown.showPreview' : 'vscode.open', vscode.Uri.file(md ?? written[0]));
+  }
+}

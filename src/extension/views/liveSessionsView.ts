@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SessionStatus } from '../../core/registry/liveSessionRecord';
+import type { RegistryEntry, RegistryProblem, RegistrySummary } from '../../core/registry/registryStore';
+import { Disposable } from '../lifecycle';
+import { existingFolders, onSettingsChanged, readSettings } from '../settings';
+
+export type LiveSessionsNode =
+  | { kind: 'summary'; summary: RegistrySummary; filter?: SessionStatus }
+  | { kind: 'group'; label: string; entries: RegistryEntry[] }
+  | { kind: 'record'; entry: RegistryEntry }
+  | { kind: 'problems'; problems: RegistryProblem[] }
+  | { kind: 'problem'; problem: RegistryProblem };
+
+export type LiveGrouping = 'runType' | 'status';
+
+const STATUS_ICONS: Record<string, string> = { started: 'sync', completed: 'pass', failed: 'error', aborted: 'circle-slash' };
+
+/** Live Sessions view: records grouped by run type or status, a status filter, a summary on top. */
+export class LiveSessionsView extends Disposable implements vscode.TreeDataProvider<LiveSessionsNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<LiveSessionsNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  grouping: LiveGrouping = 'runType';
+  statusFilter: SessionStatus | undefined;
+
+  constructor(private readonly state: vscode.Memento) {
+    super();
+    this.grouping = state.get<LiveGrouping>('liveSessions.grouping', 'runType');
+    this.statusFilter = state.get<SessionStatus>('liveSessions.status');
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*.json'));
+    for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) this.register(on(() => this.refresh()));
+    this.register(onSettingsChanged(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  setGrouping(g: LiveGrouping): void {
+    this.grouping = g;
+    void this.state.update('liveSessions.grouping', g);
+    this.refresh();
+  }
+
+  setStatusFilter(s: SessionStatus | undefined): void {
+    this.statusFilter = s;
+    void this.state.update('liveSessions.status', s);
+    this.refresh();
+  }
+
+  async getChildren(node?: LiveSessionsNode): Promise<LiveSessionsNode[]> {
+    if (node?.kind === 'group') return node.entries.map((entry) => ({ kind: 'record', entry }));
+    if (node?.kind === 'problems') return node.problems.map((problem) => ({ kind: 'problem', problem }));
+    if (node) return [];
+    const { listRecords, summarizeRecords } = await import('../../core/registry/registryStore');
+    const entries: RegistryEntry[] = [];
+    const problems: RegistryProblem[] = [];
+    for (const dir of await existingFolders(readSettings().liveSessionFolders)) {
+      const listing = await listRecords(dir, { status: this.statusFilter });
+      entries.push(...listing.entries);
+      problems.push(...listing.problems);
+    }
+    if (entries.length === 0 && problems.length === 0) return [];
+    entries.sort((a, b) => b.startedMs - a.startedMs);
+    const groups = new Map<string, RegistryEntry[]>();
+    for (const e of entries) {
+      const key = this.grouping === 'status' ? e.record.status : e.record.run_type;
+      groups.set(key, [...(groups.get(key) ?? []), e]);
+    }
+    const out: LiveSessionsNode[] = [{ kind: 'summary', summary: summarizeRecords(entries), filter: this.statusFilter }];
+    for (const [label, list] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push({ kind: 'group', label, entries: list });
+    if (problems.length) out.push({ kind: 'problems', problems });
+    return out;
+  }
+
+  getTreeItem(node: LiveSessionsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'summary': {
+        const s = node.summary;
+        const item = new vscode.TreeItem(vscode.l10n.t('{0} sessions', s.num_sessions), vscode.TreeItemCollapsibleState.None);
+        item.description = `${node.filter ? `${node.filter} · ` : ''}PnL ${Number(s.total_realized_pnl.toFixed(2))} · ⌀ DD ${Number(s.avg_max_drawdown.toFixed(4))}`;
+        item.tooltip = Object.entries(s.by_status).map(([k, v]) => `${k}: ${v}`).join('\n');
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.contextValue = 'liveSummary';
+        item.command = { command: 'mqttSessions.liveSessionSummary', title: vscode.l10n.t('Live-Session Summary') };
+        return item;
+      }
+      case 'group': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = String(node.entries.length);
+        item.iconPath = this.grouping === 'status' ? new vscode.ThemeIcon(STATUS_ICONS[node.label] ?? 'circle-outline') : new vscode.ThemeIcon('symbol-folder');
+        item.contextValue = 'liveGroup';
+        return item;
+      }
+      case 'record': {
+        const r = node.entry.record;
+        const item = new vscode.TreeItem(r.session_id, vscode.TreeItemCollapsibleState.None);
+        item.description = `${r.status} · ${r.started_at.slice(0, 16).replace('T', ' ')}${r.symbol ? ` · ${r.symbol}` : ''}`;
+        item.tooltip = `${r.run_type} ${r.mode} ${r.env_name}\n${r.started_at} → ${r.finished_at ?? '…'}${r.error ? `\n${r.error}` : ''}`;
+        item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
+        item.resourceUri = vscode.Uri.file(node.entry.file);
+        item.contextValue = 'liveRecord';
+        item.command = { command: 'mqttSessions.openLiveSessionReport', title: vscode.l10n.t('Open Live-Session Report'), arguments: [node] };
+        return item;
+      }
+      case 'problems': {
+        const item = new vscode.TreeItem(vscode.l10n.t('{0} unreadable records', node.problems.length), vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        return item;
+      }
+      case 'problem': {
+        const item = new vscode.TreeItem(path.basename(node.problem.file), vscode.TreeItemCollapsibleState.None);
+        item.description = node.problem.reason;
+        item.tooltip = `${node.problem.file}: ${node.problem.reason}`;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+        item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(node.problem.file)] };
+        return item;
+      }
+    }
+  }
+}
