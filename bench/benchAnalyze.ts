@@ -41,17 +41,23 @@ async function main(): Promise<void> {
   const t1 = performance.now();
   const a = await openAnalysis(await resolveSession(log));
   const openMs = performance.now() - t1;
-  const start = sessionStats(a.db).startMs as number;
-  const end = sessionStats(a.db).endMs as number;
+  const stats = sessionStats(a.db);
+  const start = stats.startMs as number;
+  const end = stats.endMs as number;
   const zoomFrom = start + (end - start) * 0.5;
   const zoomTo = zoomFrom + (end - start) * 0.01;
   const oneOrder = uuid(250);
 
   const queries: { name: string; target: number; run: () => unknown | Promise<unknown> }[] = [
-    { name: 'statistics + categories', target: 1000, run: () => ({ s: sessionStats(a.db), c: categoryStats(sessionStats(a.db).perTopic) }) },
+    { name: 'statistics + categories', target: 1000, run: () => {
+        const s = sessionStats(a.db);
+        return { s, c: categoryStats(s.perTopic) };
+      },
+    },
     { name: 'timeline, full range, 2000 bins × 50 lanes', target: 1000, run: () => timeline(a.db, { bins: 2000 }) },
     { name: 'timeline, zoomed to 1 % of the range', target: 1000, run: () => timeline(a.db, { fromMs: zoomFrom, toMs: zoomTo, bins: 2000 }) },
-    { name: 'message page (100, zoomed range, 5 topics)', target: 1000, run: () => messagePage(a.db, { fromMs: zoomFrom, toMs: zoomTo, topics: sessionStats(a.db).perTopic.slice(0, 5).map((t) => t.topic), limit: 100 }) },
+    { name: 'timeline, zoomed to 30 % of the range', target: 1000, run: () => timeline(a.db, { fromMs: start + (end - start) * 0.2, toMs: start + (end - start) * 0.5, bins: 2000 }) },
+    { name: 'message page (100, zoomed range, 5 topics)', target: 1000, run: () => messagePage(a.db, { fromMs: zoomFrom, toMs: zoomTo, topics: stats.perTopic.slice(0, 5).map((t) => t.topic), limit: 100 }) },
     { name: 'message detail with diff', target: 1000, run: () => messageDetail(a.db, Math.floor(count / 2)) },
     { name: 'orders (every payload has an orderId)', target: 3000, run: () => ordersOf(a.db) },
     { name: `search one orderId (${oneOrder.slice(0, 8)}…)`, target: 1000, run: () => searchIndex(a.name, a.db, { text: oneOrder, limit: 100 }) },

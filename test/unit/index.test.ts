@@ -37,18 +37,40 @@ describe('the index', () => {
       assert.deepEqual(cols.slice(0, 4), ['id', 'topic', 'payload', 'timestamp']);
       assert.ok(['ts_ms', 'qos', 'retain', 'payload_encoding'].every((c) => cols.includes(c)));
       const names = db.exec("SELECT name FROM sqlite_master")[0].values.map((r) => r[0]);
-      for (const n of ['idx_mqtt_messages_ts', 'idx_mqtt_messages_topic_ts', 'mqtt_messages_fts', 'session_meta']) assert.ok(names.includes(n), n);
+      for (const n of ['idx_mqtt_messages_ts', 'idx_mqtt_messages_topic_ts', 'mqtt_messages_fts', 'session_meta', 'topic_stats', 'timeline_buckets']) assert.ok(names.includes(n), n);
+      // The summaries agree with the rows they summarise.
+      const stats = db.exec('SELECT SUM(count), COUNT(*) FROM topic_stats')[0].values[0];
+      assert.deepEqual(stats, [1354, 38]);
+      assert.equal(db.exec('SELECT SUM(count) FROM timeline_buckets')[0].values[0][0], 1354);
+      const bucketRows = db.exec("SELECT COUNT(*) FROM timeline_buckets WHERE topic = 'ccu/order/active'")[0].values[0][0] as number;
+      assert.ok(bucketRows >= 1 && bucketRows <= 4001);
       const sql = String(db.exec("SELECT sql FROM sqlite_master WHERE name = 'mqtt_messages_fts'")[0].values[0][0]);
       assert.match(sql, /USING fts4/i);
       const meta = Object.fromEntries(db.exec('SELECT key, value FROM session_meta')[0].values.map((r) => [r[0], JSON.parse(String(r[1]))]));
       assert.equal(meta.sessionName, 'red-storage-production');
       assert.equal(meta.brokerPort, 1883);
-      assert.equal(meta['index.schema'], 1);
+      assert.equal(meta['index.schema'], 2);
+      assert.equal(meta['index.bucketMs'], Math.ceil((Date.parse('2026-08-07T09:31:24.194Z') - Date.parse('2026-08-07T09:26:46.964Z')) / 4000));
       const plan = db.exec("EXPLAIN QUERY PLAN SELECT * FROM mqtt_messages WHERE ts_ms BETWEEN 1 AND 2")[0].values.map((r) => r[3]).join(' ');
       assert.match(plan, /idx_mqtt_messages_ts/);
     } finally {
       db.close();
     }
+  });
+
+  it('an index of an older layout of ours is rebuilt as stale, not kept aside as a foreign file', async () => {
+    const dir = await copyOfSamples();
+    const files = await resolveSession(path.join(dir, 'auftrag-rot_1.log'));
+    const { dbPath } = await ensureIndex(files);
+    const db = await openDatabaseFile(dbPath);
+    db.run("UPDATE session_meta SET value = '1' WHERE key = 'index.schema'");
+    await writeFile(dbPath, db.export());
+    db.close();
+    const again = await ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1.log')));
+    assert.equal(again.built, true);
+    assert.equal(again.reason, 'stale');
+    assert.equal(again.backup, undefined);
+    assert.ok(!(await readdir(dir)).some((f) => f.startsWith('auftrag-rot_1.db.bak')));
   });
 
   it('is rebuilt when the .log has grown since', async () => {

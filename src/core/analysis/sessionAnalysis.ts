@@ -20,13 +20,13 @@ export interface SessionAnalysis {
 const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
 const ORDER_TOPICS = ['ccu/state/layout', 'ccu/order/request'];
 
-/** Orders, requests and workpieces over the index, in session order. */
+/** Orders, requests and workpieces over the index, in session (file) order. */
 export function ordersOf(db: Database): OrdersResult {
   const tracker = new OrderTracker();
   const stmt = db.prepare(
     `SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages
      WHERE payload_encoding = 'utf8' AND (${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')}))
-     ORDER BY ts_ms, id`,
+     ORDER BY id`,
   );
   try {
     stmt.bind([...ORDER_WORDS, ...ORDER_TOPICS]);

@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { queryAll } from '../index/sqlJs';
+import { queryAll, tableExists } from '../index/sqlJs';
 import { formatTimestamp } from '../session/timestamps';
 import { type TopicCategory, categorizeTopic, prefilterReason } from './topicCategories';
 
@@ -37,11 +37,16 @@ export interface CategoryStats {
   subcategories: { subcategory: string; messages: number; topics: number }[];
 }
 
-/** Statistics over the index: one grouped query, the rest in JavaScript over the topics. */
+/**
+ * Statistics over the index: from `topic_stats` when the index has it (one row a topic),
+ * else one grouped query over the messages; the rest in JavaScript over the topics.
+ */
 export function sessionStats(db: Database): SessionStats {
   const rows = queryAll<{ topic: string; n: number; bytes: number; first: number; last: number }>(
     db,
-    'SELECT topic, COUNT(*) AS n, TOTAL(payload_size) AS bytes, MIN(ts_ms) AS first, MAX(ts_ms) AS last FROM mqtt_messages GROUP BY topic',
+    tableExists(db, 'topic_stats')
+      ? 'SELECT topic, count AS n, bytes, first_ms AS first, last_ms AS last FROM topic_stats'
+      : 'SELECT topic, COUNT(*) AS n, TOTAL(payload_size) AS bytes, MIN(ts_ms) AS first, MAX(ts_ms) AS last FROM mqtt_messages GROUP BY topic',
   );
   let messages = 0;
   let bytes = 0;

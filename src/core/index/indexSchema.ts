@@ -1,5 +1,5 @@
 /** Version of our index layout; an index with another version is rebuilt. */
-export const INDEX_SCHEMA = 1;
+export const INDEX_SCHEMA = 2;
 
 /**
  * The old recorder's four columns come first, in its order, so that its queries
@@ -25,11 +25,26 @@ CREATE TABLE session_events (id INTEGER PRIMARY KEY, line INTEGER, kind TEXT NOT
 CREATE TABLE session_problems (line INTEGER NOT NULL, reason TEXT NOT NULL);
 `;
 
-/** Built after the bulk insert: cheaper than maintaining them row by row. */
+/**
+ * Built after the bulk insert: cheaper than maintaining them row by row. The time index
+ * carries the topic, so a time range with a topic filter is answered from the index alone.
+ */
 export const CREATE_INDEXES = `
-CREATE INDEX idx_mqtt_messages_ts ON mqtt_messages(ts_ms);
+CREATE INDEX idx_mqtt_messages_ts ON mqtt_messages(ts_ms, topic);
 CREATE INDEX idx_mqtt_messages_topic_ts ON mqtt_messages(topic, ts_ms);
 `;
+
+/**
+ * Summaries kept with the index (schema 2) so that analysis does not scan a million rows:
+ * per-topic figures, and per-topic counts in fixed time buckets (about 4000 over the
+ * session) from which wide timelines are drawn.
+ */
+export const CREATE_SUMMARIES = `
+CREATE TABLE topic_stats (topic TEXT PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL, first_ms REAL NOT NULL, last_ms REAL NOT NULL);
+CREATE TABLE timeline_buckets (topic TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, first_id INTEGER NOT NULL, PRIMARY KEY (topic, bucket)) WITHOUT ROWID;
+`;
+
+export const TIMELINE_BUCKETS = 4000;
 
 export const INSERT_MESSAGE = `INSERT INTO mqtt_messages
   (id, topic, payload, timestamp, ts_ms, qos, retain, payload_encoding, payload_size, props, source_line)
@@ -53,4 +68,7 @@ export const META_KEYS = {
   problems: 'index.problems',
   lines: 'index.lines',
   sessionEnd: 'index.sessionEnd',
+  /** Width and origin of `timeline_buckets` (ms). */
+  bucketMs: 'index.bucketMs',
+  bucketOriginMs: 'index.bucketOriginMs',
 } as const;

@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Database, Statement } from 'sql.js';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
-import { CREATE_INDEXES, CREATE_MESSAGES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS } from './indexSchema';
+import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
 import { loadSqlJs } from './sqlJs';
 
 export interface IndexInfo {
@@ -18,7 +18,7 @@ export interface IndexInfo {
 export class SessionDbWriter {
   private insert: Statement;
   private insertFts: Statement;
-  private topics = new Set<string>();
+  private topics = new Map<string, { count: number; bytes: number; first: number; last: number }>();
   messages = 0;
   startMs = Number.POSITIVE_INFINITY;
   endMs = Number.NEGATIVE_INFINITY;
@@ -43,6 +43,7 @@ export class SessionDbWriter {
     for (const m of messages) {
       id++;
       const binary = m.payloadEncoding === 'base64';
+      const size = binary ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8');
       stmt.run([
         id,
         m.topic,
@@ -52,12 +53,19 @@ export class SessionDbWriter {
         m.qos ?? 0,
         m.retain ? 1 : 0,
         m.payloadEncoding,
-        binary ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8'),
+        size,
         m.props ? JSON.stringify(m.props) : null,
         m.source ?? null,
       ]);
       fts.run([id, m.topic, binary ? '' : m.payload]);
-      this.topics.add(m.topic);
+      const t = this.topics.get(m.topic);
+      if (!t) this.topics.set(m.topic, { count: 1, bytes: size, first: m.tsMs, last: m.tsMs });
+      else {
+        t.count++;
+        t.bytes += size;
+        if (m.tsMs < t.first) t.first = m.tsMs;
+        if (m.tsMs > t.last) t.last = m.tsMs;
+      }
       if (m.tsMs < this.startMs) this.startMs = m.tsMs;
       if (m.tsMs > this.endMs) this.endMs = m.tsMs;
     }
@@ -86,7 +94,14 @@ export class SessionDbWriter {
       this.insertFts.free();
       const putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
       for (const [key, value] of Object.entries(info.meta ?? {})) if (key !== '_kind') putMeta.run([key, JSON.stringify(value)]);
-      const index: Record<string, unknown> = { [META_KEYS.schema]: INDEX_SCHEMA, [META_KEYS.builtAt]: new Date().toISOString(), ...info.index };
+      const bucketMs = this.messages ? Math.max(1, Math.ceil((this.endMs - this.startMs) / TIMELINE_BUCKETS)) : 1;
+      const index: Record<string, unknown> = {
+        [META_KEYS.schema]: INDEX_SCHEMA,
+        [META_KEYS.builtAt]: new Date().toISOString(),
+        [META_KEYS.bucketMs]: bucketMs,
+        [META_KEYS.bucketOriginMs]: this.messages ? this.startMs : 0,
+        ...info.index,
+      };
       for (const [key, value] of Object.entries(index)) if (value !== undefined) putMeta.run([key, JSON.stringify(value)]);
       putMeta.free();
       const putEvent = db.prepare('INSERT INTO session_events(line, kind, data) VALUES (?, ?, ?)');
@@ -95,6 +110,7 @@ export class SessionDbWriter {
       const putProblem = db.prepare('INSERT INTO session_problems(line, reason) VALUES (?, ?)');
       for (const p of info.problems ?? []) putProblem.run([p.line, p.reason]);
       putProblem.free();
+      this.writeSummaries(index);
       db.run('COMMIT');
       db.run(CREATE_INDEXES);
       return db;
@@ -102,6 +118,20 @@ export class SessionDbWriter {
       db.close();
       throw err;
     }
+  }
+
+  /** Per-topic figures from what `add` counted; the buckets in one grouped pass over the rows. */
+  private writeSummaries(index: Record<string, unknown>): void {
+    const db = this.db;
+    db.run(CREATE_SUMMARIES);
+    const put = db.prepare('INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)');
+    for (const [topic, t] of this.topics) put.run([topic, t.count, t.bytes, t.first, t.last]);
+    put.free();
+    db.run(
+      `INSERT INTO timeline_buckets(topic, bucket, count, first_id)
+       SELECT topic, CAST((ts_ms - ?) / ? AS INTEGER), COUNT(*), MIN(id) FROM mqtt_messages GROUP BY 1, 2`,
+      [index[META_KEYS.bucketOriginMs] as number, index[META_KEYS.bucketMs] as number],
+    );
   }
 
   abort(): void {

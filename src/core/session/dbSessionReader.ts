@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { INDEX_SCHEMA, META_KEYS } from '../index/indexSchema';
+import { META_KEYS } from '../index/indexSchema';
 import { openDatabaseFile, queryAll, tableColumns, tableExists } from '../index/sqlJs';
 import { ProblemList } from './problemList';
 import type { SessionFormat } from './sessionFormat';
@@ -13,6 +13,8 @@ const LEGACY_MARKERS = ['message_type', 'module_type', 'serial_number', 'session
 export class DbSessionReader {
   readonly problems = new ProblemList();
   readonly format: SessionFormat;
+  /** The index layout version, when the file is our index. */
+  readonly indexSchema: number | undefined;
   private readonly columns: Set<string>;
 
   private constructor(readonly path: string, readonly db: Database, private readonly naive: NaiveTimeZone) {
@@ -20,7 +22,10 @@ export class DbSessionReader {
     this.columns = new Set(tableColumns(db, 'mqtt_messages'));
     const missing = REQUIRED.filter((c) => !this.columns.has(c));
     if (missing.length) throw new Error(`${path}: table mqtt_messages lacks column ${missing.join(', ')}`);
-    this.format = this.readIndexMeta(META_KEYS.schema) === INDEX_SCHEMA && this.columns.has('ts_ms')
+    const schema = this.readIndexMeta(META_KEYS.schema);
+    this.indexSchema = typeof schema === 'number' ? schema : undefined;
+    // Ours of any schema version: an older one is stale (rebuilt), not an old tool's file.
+    this.format = this.indexSchema !== undefined && this.columns.has('ts_ms')
       ? 'db-index'
       : LEGACY_MARKERS.some((c) => this.columns.has(c)) ? 'db-legacy' : 'db-recorder';
   }

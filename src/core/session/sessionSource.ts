@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { META_KEYS } from '../index/indexSchema';
+import { INDEX_SCHEMA, META_KEYS } from '../index/indexSchema';
 import { DbSessionReader } from './dbSessionReader';
 import { SessionLogReader } from './logReader';
 import type { ProblemList } from './problemList';
@@ -32,7 +32,7 @@ export interface SessionSource {
  * the index is trusted only when it was built from the `.log` as it is now.
  */
 export async function indexIsCurrent(reader: DbSessionReader, logPath: string | undefined): Promise<boolean> {
-  if (reader.format !== 'db-index') return false;
+  if (reader.format !== 'db-index' || reader.indexSchema !== INDEX_SCHEMA) return false;
   if (!logPath) return true;
   const st = await stat(logPath);
   return reader.readIndexMeta(META_KEYS.sourceSize) === st.size && reader.readIndexMeta(META_KEYS.sourceMtimeMs) === st.mtimeMs;
