@@ -32,7 +32,7 @@ const builds = [
     target: 'es2022',
     sourcemap: !production,
     minify: production,
-    entryPoints: { sessionList: 'webview/sessionList/main.ts' },
+    entryPoints: { sessionPanel: 'webview/sessionPanel/main.ts', ordersPanel: 'webview/ordersPanel/main.ts' },
     outdir: 'dist/webview',
     logLevel: 'warning',
   },

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Activity } from './activity';
 import { manageBrokerProfiles, requireTrust } from './brokerPicker';
 import { Choices } from './choices';
-import { allPreloads, filesToSend, replaySession, sendFiles, stopReplay, toggleReplayPause } from './commands/publishCommands';
+import { allPreloads, filesToSend, replaySession, sendFiles, sessionArg, stopReplay, toggleReplayPause } from './commands/publishCommands';
 import { type RecordingDeps, offerRecovery, pauseRecording, resumeRecording, startRecording, stopRecording } from './commands/recordingCommands';
 import {
   deleteSession,
@@ -17,6 +17,11 @@ import {
 import { Disposable } from './lifecycle';
 import { ExtensionLog } from './log';
 import { existingFolders, onSettingsChanged, readSettings } from './settings';
+import type { PanelHost } from './panels/analysisPanel';
+import { OrdersPanel } from './panels/ordersPanel';
+import { SessionPanel } from './panels/sessionPanel';
+import { ORDERS_PANEL_VIEW_TYPE } from '../protocol/ordersPanelProtocol';
+import { SESSION_PANEL_VIEW_TYPE } from '../protocol/sessionPanelProtocol';
 import { LiveSessionsView } from './views/liveSessionsView';
 import { RecorderView } from './views/recorderView';
 import { SessionsView } from './views/sessionsView';
@@ -46,6 +51,17 @@ class MqttSessionsExtension extends Disposable {
     this.register(vscode.window.registerTreeDataProvider('mqttSessions.recorder', recorder));
     const storage = context.storageUri ?? context.globalStorageUri;
     const d = this.deps;
+    const panelHost: PanelHost = {
+      extensionUri: context.extensionUri,
+      log: this.log,
+      replay: (sessionPath, fromMs, toMs, topics) => replaySession(d, vscode.Uri.file(sessionPath), { fromMs, toMs, topics }),
+    };
+    this.register(vscode.window.registerWebviewPanelSerializer(SESSION_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => SessionPanel.restore(panelHost, panel, state) }));
+    this.register(vscode.window.registerWebviewPanelSerializer(ORDERS_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => OrdersPanel.restore(panelHost, panel, state) }));
+    const sessionPath = async (arg: unknown, question: string): Promise<string | undefined> => {
+      const files = await sessionArg(arg, question);
+      return files && (files.log ?? files.db);
+    };
     const commands: Record<string, (...args: unknown[]) => unknown> = {
       'mqttSessions.startRecording': () => startRecording(d),
       'mqttSessions.pauseRecording': () => pauseRecording(this.activity),
@@ -59,6 +75,14 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.sendAllPreloads': async () => sendFiles(d, await allPreloads(), vscode.l10n.t('Send all preloads')),
       'mqttSessions.searchSessions': () => searchSessions(this.log),
       'mqttSessions.openSessionReport': (arg) => openSessionReport(storage, arg),
+      'mqttSessions.openSessionPanel': async (arg) => {
+        const p = await sessionPath(arg, vscode.l10n.t('Open which session?'));
+        if (p) SessionPanel.show(panelHost, p);
+      },
+      'mqttSessions.openOrdersPanel': async (arg) => {
+        const p = await sessionPath(arg, vscode.l10n.t('Orders of which session?'));
+        if (p) OrdersPanel.show(panelHost, p);
+      },
       'mqttSessions.openLiveSessionReport': (arg) => openLiveSessionReport(storage, arg as never),
       'mqttSessions.liveSessionSummary': () => liveSessionSummary(storage, live),
       'mqttSessions.generateLiveSessionReport': () => generateLiveSessionReport(live),

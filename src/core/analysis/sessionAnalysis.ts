@@ -3,7 +3,8 @@ import { META_KEYS } from '../index/indexSchema';
 import { queryAll, tableExists } from '../index/sqlJs';
 import type { SessionFiles } from '../session/sessionFiles';
 import type { AnalysisDb } from './analysisDb';
-import { type OrdersResult, OrderTracker } from './orderTracker';
+import { ftsQuery } from '../search/sessionSearch';
+import { type OrderSummary, type OrdersResult, OrderTracker } from './orderTracker';
 import { type CategoryStats, type SessionStats, categoryStats, sessionStats } from './sessionStats';
 
 export interface SessionAnalysis {
@@ -20,16 +21,12 @@ export interface SessionAnalysis {
 const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
 const ORDER_TOPICS = ['ccu/state/layout', 'ccu/order/request'];
 
-/** Orders, requests and workpieces over the index, in session (file) order. */
-export function ordersOf(db: Database): OrdersResult {
+/** Feeds the tracker the rows of a query `(id, topic, payload, ts_ms, timestamp)`, in file order. */
+function track(db: Database, where: string, params: (string | number)[]): OrderTracker {
   const tracker = new OrderTracker();
-  const stmt = db.prepare(
-    `SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages
-     WHERE payload_encoding = 'utf8' AND (${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')}))
-     ORDER BY id`,
-  );
+  const stmt = db.prepare(`SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages WHERE payload_encoding = 'utf8' AND (${where}) ORDER BY id`);
   try {
-    stmt.bind([...ORDER_WORDS, ...ORDER_TOPICS]);
+    stmt.bind(params);
     while (stmt.step()) {
       const [id, topic, payload, tsMs, timestamp] = stmt.get() as [number, string, string, number, string];
       tracker.add({ id, topic, payload, tsMs, timestamp });
@@ -37,7 +34,27 @@ export function ordersOf(db: Database): OrdersResult {
   } finally {
     stmt.free();
   }
-  return tracker.result();
+  return tracker;
+}
+
+/** Orders, requests and workpieces over the index, in session (file) order. */
+export function ordersOf(db: Database): OrdersResult {
+  return track(db, `${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')})`, [...ORDER_WORDS, ...ORDER_TOPICS]).result();
+}
+
+/**
+ * One order with its messages and transitions, from the messages that mention it (found
+ * with the full-text index) and the layout and factsheets that name the modules.
+ */
+export function orderDetail(db: Database, orderId: string): OrderSummary | undefined {
+  const phrase = ftsQuery(orderId);
+  if (!phrase) return undefined;
+  const tracker = track(
+    db,
+    "id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) OR topic = 'ccu/state/layout' OR topic LIKE '%/factsheet'",
+    [phrase],
+  );
+  return tracker.result().orders.find((o) => o.orderId === orderId);
 }
 
 /** Everything the session report shows. */

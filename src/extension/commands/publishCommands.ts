@@ -29,7 +29,13 @@ export async function sessionArg(arg: unknown, placeHolder: string): Promise<Ses
 }
 
 /** Replay Session…: session, broker, speed and options; progress in the status bar and the Recorder view. */
-export async function replaySession(d: RecordingDeps, arg?: unknown): Promise<void> {
+export interface ReplaySelection {
+  fromMs?: number;
+  toMs?: number;
+  topics: string[];
+}
+
+export async function replaySession(d: RecordingDeps, arg?: unknown, selection?: ReplaySelection): Promise<void> {
   if (!requireTrust(vscode.l10n.t('Replay'))) return;
   if (d.activity.replay) return void vscode.window.showInformationMessage(vscode.l10n.t('A replay is already running: stop it first.'));
   const files = await sessionArg(arg, vscode.l10n.t('Replay which session?'));
@@ -81,6 +87,9 @@ export async function replaySession(d: RecordingDeps, arg?: unknown): Promise<vo
     preloadsDir,
     timeshift: has('timeshift'),
     naive: readSettings().naiveTimestamps,
+    fromMs: selection?.fromMs !== undefined ? Math.max(0, selection.fromMs) : 0,
+    toMs: selection?.toMs,
+    topics: selection?.topics ?? [],
   });
   const running: RunningReplay = { replayer, client, session: files.name, profile: broker.profile };
   d.activity.startedReplay(running);

@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { SESSION_PANEL_VIEW_TYPE, type SessionPanelEvent, type SessionPanelRequest, type SessionPanelState, sessionPanelRequestSchema } from '../../protocol/sessionPanelProtocol';
+import { existingFolders, readSettings } from '../settings';
+import { AnalysisPanel, type PanelHost, type PanelKind, panelOptions } from './analysisPanel';
+
+const KIND: PanelKind<SessionPanelState> = {
+  viewType: SESSION_PANEL_VIEW_TYPE,
+  entry: 'sessionPanel',
+  initialState: (sessionPath) => ({ sessionPath, hiddenCategories: [], showPrefiltered: false }),
+};
+
+/**
+ * The session panel: statistics, filters, the timeline, a message table, payload detail
+ * with diff. Answers the webview with bins, pages and one message — never the session.
+ */
+export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelRequest, SessionPanelEvent> {
+  static show(host: PanelHost, sessionPath: string): void {
+    if (AnalysisPanel.reveal(KIND.viewType, sessionPath)) return;
+    const panel = vscode.window.createWebviewPanel(KIND.viewType, path.basename(sessionPath), vscode.ViewColumn.Active, panelOptions(host.extensionUri));
+    new SessionPanel(host, panel, KIND.initialState(sessionPath));
+  }
+
+  /** After a reload: the serializer hands back the panel and its last state. */
+  static restore(host: PanelHost, panel: vscode.WebviewPanel, state: unknown): void {
+    const s = state as Partial<SessionPanelState> | undefined;
+    if (!s?.sessionPath) return panel.dispose();
+    panel.webview.options = panelOptions(host.extensionUri);
+    new SessionPanel(host, panel, { ...KIND.initialState(s.sessionPath), ...s, sessionPath: s.sessionPath });
+  }
+
+  private constructor(host: PanelHost, panel: vscode.WebviewPanel, state: SessionPanelState) {
+    super(host, panel, state, KIND, sessionPanelRequestSchema);
+  }
+
+  protected notice(level: 'info' | 'error', text: string): SessionPanelEvent {
+    return { type: 'notice', level, text };
+  }
+
+  protected async handle(r: SessionPanelRequest): Promise<void> {
+    switch (r.type) {
+      case 'ready': {
+        const a = await this.db();
+        const { sessionStats, categoryStats } = await import('../../core/analysis/sessionStats');
+        const s = sessionStats(a.db);
+        this.post({
+          type: 'init',
+          name: a.name,
+          stats: { messages: s.messages, topics: s.topics, start: s.start, end: s.end, startMs: s.startMs, endMs: s.endMs, durationSec: s.durationSec, bytes: s.bytes },
+          categories: categoryStats(s.perTopic),
+          topics: s.perTopic.map((t) => ({ topic: t.topic, category: t.category, subcategory: t.subcategory, count: t.count, prefiltered: t.prefiltered })),
+          state: this.state,
+        });
+        return;
+      }
+      case 'timeline': {
+        const a = await this.db();
+        const { timeline } = await import('../../core/analysis/timeline');
+        const t0 = performance.now();
+        const t = timeline(a.db, { fromMs: r.fromMs, toMs: r.toMs, bins: r.bins, topics: r.topics });
+        this.post({ type: 'timeline', requestId: r.requestId, timeline: t, elapsedMs: performance.now() - t0 });
+        return;
+      }
+      case 'messages': {
+        const a = await this.db();
+        const { messagePage } = await import('../../core/analysis/messageBrowser');
+        this.post({ type: 'messages', requestId: r.requestId, page: messagePage(a.db, { fromMs: r.fromMs, toMs: r.toMs, topics: r.topics.length ? r.topics : undefined, offset: r.offset, limit: r.limit }) });
+        return;
+      }
+      case 'detail': {
+        const a = await this.db();
+        const { messageDetail } = await import('../../core/analysis/messageBrowser');
+        this.post({ type: 'detail', requestId: r.requestId, detail: messageDetail(a.db, r.id) });
+        return;
+      }
+      case 'state':
+        this.state = { ...r.state, sessionPath: this.state.sessionPath };
+        return;
+      case 'saveTestTopic':
+        return this.saveTestTopic(r.id);
+      case 'exportSelection':
+        return this.exportSelection(r.fromMs, r.toMs, r.topics);
+      case 'replaySelection':
+        if (!vscode.workspace.isTrusted) return this.post({ type: 'notice', level: 'error', text: vscode.l10n.t('Replay is not available in an untrusted workspace.') });
+        {
+          // The replayer takes offsets from the session's first message.
+          const { sessionStats } = await import('../../core/analysis/sessionStats');
+          const start = sessionStats((await this.db()).db).startMs ?? 0;
+          return this.host.replay(this.state.sessionPath, r.fromMs === undefined ? undefined : r.fromMs - start, r.toMs === undefined ? undefined : r.toMs - start, r.topics);
+        }
+    }
+  }
+
+  private async saveTestTopic(id: number): Promise<void> {
+    const a = await this.db();
+    const { queryAll } = await import('../../core/index/sqlJs');
+    const row = queryAll<{ topic: string; payload: string; payload_encoding: string; qos: number; retain: number; timestamp: string }>(
+      a.db,
+      'SELECT topic, payload, payload_encoding, qos, retain, timestamp FROM mqtt_messages WHERE id = ?',
+      [id],
+    )[0];
+    if (!row) return;
+    const { testTopicFromMessage, testTopicFileName, writeTestTopic } = await import('../../core/testTopics/testTopicFile');
+    const folders = await existingFolders(readSettings().testTopicFolders);
+    const wf = vscode.workspace.workspaceFolders?.[0];
+    const dir = folders[0] ?? (wf ? vscode.Uri.joinPath(wf.uri, readSettings().testTopicFolders[0] ?? 'test_topics').fsPath : undefined);
+    if (!dir) return;
+    const payload = Buffer.from(row.payload, row.payload_encoding === 'base64' ? 'base64' : 'utf8');
+    const topic = testTopicFromMessage({ topic: row.topic, payload, qos: row.qos as 0 | 1 | 2, retain: row.retain === 1, timestamp: row.timestamp });
+    let name = testTopicFileName(row.topic);
+    for (let i = 2; !(await writeTestTopic(dir, name, topic)); i++) name = testTopicFileName(row.topic, i);
+    this.post({ type: 'notice', level: 'info', text: vscode.l10n.t('Saved as {0}', path.join(vscode.workspace.asRelativePath(dir), name)) });
+  }
+
+  private async exportSelection(fromMs: number | undefined, toMs: number | undefined, topics: string[]): Promise<void> {
+    const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file(`${this.state.sessionPath.replace(/\.(log|db)$/, '')}-selection.json`) });
+    if (!target) return;
+    const a = await this.db();
+    const { queryAll } = await import('../../core/index/sqlJs');
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (fromMs !== undefined) {
+      where.push('ts_ms >= ?');
+      params.push(fromMs);
+    }
+    if (toMs !== undefined) {
+      where.push('ts_ms <= ?');
+      params.push(toMs);
+    }
+    if (topics.length) {
+      where.push(`topic IN (${topics.map(() => '?').join(',')})`);
+      params.push(...topics);
+    }
+    const rows = queryAll<Record<string, unknown>>(a.db, `SELECT topic, payload, timestamp, qos, retain, payload_encoding AS payloadEncoding FROM mqtt_messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_ms, id`, params);
+    await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(rows.map((r) => ({ ...r, retain: r.retain === 1 })), null, 2)));
+    this.post({ type: 'notice', level: 'info', text: vscode.l10n.t('Exported {0} messages.', rows.length) });
+  }
+}
