@@ -26,6 +26,7 @@ let topics: PanelTopic[] = [];
 let sessionRange = { fromMs: 0, toMs: 0 };
 let timelineData: Timeline | undefined;
 let chart: Chart<'scatter'> | undefined;
+let currentLabels: string[] = [];
 let nextRequest = 1;
 let latestTimeline = 0;
 let latestMessages = 0;
@@ -174,6 +175,7 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
     });
   });
   const labels = t.lanes.map((l) => l.topic);
+  currentLabels = labels;
   chartBox.style.height = `${Math.max(120, labels.length * 20 + 50)}px`;
   const color = cssVar('--vscode-charts-blue', '#3794ff');
   const fg = cssVar('--vscode-foreground', '#cccccc');
@@ -192,7 +194,18 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
         normalized: true,
         scales: {
           x: { type: 'linear', min: t.fromMs, max: t.toMs, ticks: { color: fg, maxTicksLimit: 8, callback: (v) => iso(Number(v)).slice(11, 23) }, grid: { color: grid } },
-          y: { type: 'linear', min: -0.5, max: labels.length - 0.5, reverse: true, ticks: { color: fg, stepSize: 1, autoSkip: false, callback: (v) => currentLabels[Number(v)] ?? '' }, grid: { color: grid } },
+          y: {
+            type: 'linear',
+            min: -0.5,
+            max: labels.length - 0.5,
+            reverse: true,
+            // One tick a lane, labelled with its topic.
+            afterBuildTicks: (axis) => {
+              axis.ticks = currentLabels.map((_, i) => ({ value: i }));
+            },
+            ticks: { color: fg, autoSkip: false, callback: (v) => currentLabels[Number(v)] ?? '' },
+            grid: { color: grid },
+          },
         },
         plugins: {
           tooltip: {
@@ -217,14 +230,11 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
     if (x) Object.assign(x, { min: t.fromMs, max: t.toMs });
     if (yScale) Object.assign(yScale, { max: labels.length - 0.5 });
   }
-  currentLabels = labels;
   chart.resize();
   chart.update('none');
   document.body.dataset.timelineDrawn = String(Date.now());
   document.body.dataset.lanes = String(labels.length);
 }
-
-let currentLabels: string[] = [];
 
 function openBin(p: Point | undefined): void {
   const t = timelineData;
