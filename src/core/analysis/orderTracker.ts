@@ -103,11 +103,16 @@ export interface ProductionRequest {
   /** The request's own `timestamp` field. */
   requestedAt?: string;
   orderIds: string[];
-  /** How the orders were found: a shared `requestId`, the CCU's copy of the request timestamp, or the next new matching order. */
-  link?: 'requestId' | 'timestamp' | 'next-order';
+  /**
+   * How the orders were found: orderIds in the request itself, a shared `requestId`, the
+   * CCU's copy of the request's `timestamp`, or the next new order of that type and colour.
+   */
+  link?: 'orderId' | 'requestId' | 'timestamp' | 'next-order';
 }
 
 export type WorkpieceKind = 'workpieceId' | 'loadId' | 'nfcCode' | 'nfcRead';
+const WORKPIECE_KINDS: readonly WorkpieceKind[] = ['workpieceId', 'loadId', 'nfcCode', 'nfcRead'];
+const KIND_BITS: Record<WorkpieceKind, number> = { workpieceId: 1, loadId: 2, nfcCode: 4, nfcRead: 8 };
 
 export interface WorkpieceSummary {
   id: string;
@@ -133,16 +138,20 @@ export interface OrdersResult {
   layout: Record<string, string>;
   /** serial → module type from every source (layout, factsheets, payloads). */
   moduleTypes: Record<string, string>;
-  /** Messages fed; of those, payloads parsed; of those, payloads that were not JSON. */
+  /** Messages fed; payloads parsed (the others never mention an order word); payloads that were not JSON. */
   messagesSeen: number;
   payloadsParsed: number;
   nonJsonPayloads: number;
+  /** Parsed payloads that could not be followed (only engine limits get here: 0 in practice). */
+  failedPayloads: number;
 }
 
 /** A real order tells its story in a few hundred changes; this bounds a pathological one. */
 export const MAX_TRANSITIONS = 1000;
 /** How long after a request its order may first show up when only type and colour link them. */
 const NEXT_ORDER_WINDOW_MS = 60_000;
+/** At most this many orders are looked at per request in that minute. */
+const NEXT_ORDER_SCAN = 1000;
 
 /**
  * Every distinct `orderId` in a JSON document, nested objects and arrays included, in
@@ -201,12 +210,12 @@ interface ActionTrack {
 interface OrderState {
   orderId: string;
   seq: number;
-  type?: string;
-  workpieceType?: string;
-  state?: string;
-  createdAt?: string;
-  requestId?: string;
-  request?: number;
+  type: string | undefined;
+  workpieceType: string | undefined;
+  state: string | undefined;
+  createdAt: string | undefined;
+  requestId: string | undefined;
+  request: number | undefined;
   firstSeenMs: number;
   firstSeenTs: string;
   lastSeenMs: number;
@@ -221,14 +230,18 @@ interface OrderState {
   /** Action / step id → command, to name actions whose state message lacks it. */
   commands: Map<string, string>;
   serials: Set<string>;
+  /** The serial added last: a message repeats its topic's serial in its payload. */
+  lastSerial: string;
   workpieces: Set<string>;
 }
 
 interface WorkpieceState {
   id: string;
-  kinds: Set<WorkpieceKind>;
-  type?: string;
-  orderIds: Set<string>;
+  /** Bits of KIND_BITS. */
+  kinds: number;
+  type: string | undefined;
+  /** The order it was last seen with (the pairs themselves are kept on the orders' side). */
+  lastOrder: OrderState | undefined;
   firstSeenMs: number;
   firstSeenTs: string;
   lastSeenMs: number;
@@ -246,8 +259,10 @@ interface RequestState {
   workpieceId?: string;
   requestId?: string;
   requestedAt?: string;
+  /** Orders the request message itself names. */
+  named: string[];
   orderIds: string[];
-  link?: ProductionRequest['link'];
+  link: ProductionRequest['link'] | undefined;
 }
 
 /**
@@ -260,17 +275,20 @@ type Scope = string | null | undefined;
 /** Facts found outside every order object, held until the message's orders are known. */
 type Deferred =
   | { k: 'serial'; serial: string }
-  | { k: 'wp'; id: string; kind: WorkpieceKind; type: string | undefined }
+  | { k: 'wp'; id: string; kind: WorkpieceKind; from: Record<string, unknown> }
   | { k: 'action'; serial: string | undefined; a: Record<string, unknown> }
   | { k: 'cmd'; actionId: string; command: string };
 
-interface Device {
-  serial: string;
+interface TopicInfo {
+  topic: string;
+  /** Module or FTS serial of `module/...` and `fts/...` topics. */
+  serial: string | undefined;
   fts: boolean;
 }
 
 const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
-const DEVICE_CACHE_LIMIT = 10_000;
+const NO_MESSAGE: TrackedMessage = { id: 0, topic: '', payload: '', tsMs: Number.NaN, timestamp: '' };
+const CACHE_LIMIT = 10_000;
 
 export class OrderTracker {
   private readonly orders = new Map<string, OrderState>();
@@ -279,17 +297,21 @@ export class OrderTracker {
   private readonly layoutTypes = new Map<string, string>();
   private readonly payloadTypes = new Map<string, string>();
   private readonly ftsSerials = new Set<string>();
-  private readonly devices = new Map<string, Device | null>();
+  private readonly topics = new Map<string, TopicInfo>();
+  private readonly interned = new Map<string, string>();
   private seen = 0;
   private parsed = 0;
   private nonJson = 0;
+  private failed = 0;
   // The message being read, and scratch space reused for every message.
-  private msg: TrackedMessage = { id: 0, topic: '', payload: '', tsMs: 0, timestamp: '' };
+  private msg: TrackedMessage = NO_MESSAGE;
+  private topic: TopicInfo = { topic: '', serial: undefined, fts: false };
   private readonly nodes: unknown[] = [];
   private readonly scopes: Scope[] = [];
   private readonly msgOrders: string[] = [];
   private readonly msgOrderSet = new Set<string>();
   private readonly deferred: Deferred[] = [];
+  private lastOrder: OrderState | undefined;
 
   add(m: TrackedMessage): void {
     this.seen++;
@@ -311,20 +333,30 @@ export class OrderTracker {
     if (doc === null || typeof doc !== 'object') return;
     this.msg = m;
     try {
-      const device = this.device(topic);
-      if (device?.fts) this.ftsSerials.add(device.serial);
+      const info = this.topicInfo(topic);
+      this.topic = info;
+      if (info.fts && info.serial !== undefined) this.ftsSerials.add(info.serial);
       if (isLayout) this.readLayout(doc);
-      if (isFactsheet && device && !device.fts) this.readFactsheet(doc, device.serial);
+      if (isFactsheet && info.serial !== undefined && !info.fts) this.readFactsheet(doc, info.serial);
       if (isRequest && !Array.isArray(doc)) this.readRequest(m, doc as Record<string, unknown>);
-      this.walk(doc, device?.serial);
-      this.finishMessage(device);
+      this.walk(doc, info.serial);
+      if (isRequest && this.msgOrders.length > 0 && this.requests.length > 0) {
+        const r = this.requests[this.requests.length - 1];
+        if (r.id === m.id) r.named = this.msgOrders.slice();
+      }
+      this.finishMessage(info.serial);
+    } catch {
+      // Bad input cannot get here (any JSON is walked); engine limits (a Map past 2^24
+      // entries) could: that message is skipped and counted, the session goes on.
+      this.failed++;
     } finally {
+      this.msg = NO_MESSAGE;
       // Empty after a normal walk; emptied here in case anything threw half way.
       if (this.nodes.length !== 0) this.nodes.length = 0;
       if (this.scopes.length !== 0) this.scopes.length = 0;
       if (this.msgOrders.length !== 0) {
+        if (this.msgOrders.length >= 8) this.msgOrderSet.clear();
         this.msgOrders.length = 0;
-        this.msgOrderSet.clear();
       }
       if (this.deferred.length !== 0) this.deferred.length = 0;
     }
@@ -332,20 +364,14 @@ export class OrderTracker {
 
   result(): OrdersResult {
     const typeOf = (serial: string): string => this.layoutTypes.get(serial) ?? this.payloadTypes.get(serial) ?? serial;
-    const orderStates = [...this.orders.values()].sort((a, b) => a.firstSeenMs - b.firstSeenMs || a.seq - b.seq);
+    const orderStates = [...this.orders.values()].sort((a, b) => compareMs(a.firstSeenMs, b.firstSeenMs) || a.seq - b.seq);
     this.linkRequests(orderStates);
     const orders = orderStates.map((o): OrderSummary => {
       const serials: string[] = [];
       const fts: string[] = [];
       for (const s of o.serials) (this.ftsSerials.has(s) ? fts : serials).push(s);
-      const summary: OrderSummary = { orderId: o.orderId } as OrderSummary;
-      if (o.type !== undefined) summary.type = o.type;
-      if (o.workpieceType !== undefined) summary.workpieceType = o.workpieceType;
-      if (o.state !== undefined) summary.state = o.state;
-      if (o.createdAt !== undefined) summary.createdAt = o.createdAt;
-      if (o.requestId !== undefined) summary.requestId = o.requestId;
-      if (o.request !== undefined) summary.request = o.request;
-      return Object.assign(summary, {
+      const summary: OrderSummary = {
+        orderId: o.orderId,
         firstSeen: isoOf(o.firstSeenMs, o.firstSeenTs),
         firstSeenMs: o.firstSeenMs,
         lastSeen: isoOf(o.lastSeenMs, o.lastSeenTs),
@@ -369,21 +395,34 @@ export class OrderTracker {
         serials,
         fts,
         workpieces: [...o.workpieces],
-      });
+      };
+      // Optional facts only when the payloads gave them (no `undefined` keys).
+      if (o.type !== undefined) summary.type = o.type;
+      if (o.workpieceType !== undefined) summary.workpieceType = o.workpieceType;
+      if (o.state !== undefined) summary.state = o.state;
+      if (o.createdAt !== undefined) summary.createdAt = o.createdAt;
+      if (o.requestId !== undefined) summary.requestId = o.requestId;
+      if (o.request !== undefined) summary.request = o.request;
+      return summary;
     });
+    // workpiece → its orders, in the orders' first-seen order.
+    const ordersOf = new Map<string, string[]>();
+    for (const o of orderStates) for (const id of o.workpieces) pushTo(ordersOf, id, o.orderId);
     const workpieces = [...this.workpieces.values()]
-      .sort((a, b) => a.firstSeenMs - b.firstSeenMs)
+      .sort((a, b) => compareMs(a.firstSeenMs, b.firstSeenMs))
       .map((w): WorkpieceSummary => {
-        const out: WorkpieceSummary = { id: w.id, kinds: [...w.kinds] } as WorkpieceSummary;
-        if (w.type !== undefined) out.type = w.type;
-        return Object.assign(out, {
-          orderIds: [...w.orderIds],
+        const out: WorkpieceSummary = {
+          id: w.id,
+          kinds: WORKPIECE_KINDS.filter((_, i) => (w.kinds & (1 << i)) !== 0),
+          orderIds: ordersOf.get(w.id) ?? [],
           firstSeen: isoOf(w.firstSeenMs, w.firstSeenTs),
           firstSeenMs: w.firstSeenMs,
           lastSeen: isoOf(w.lastSeenMs, w.lastSeenTs),
           lastSeenMs: w.lastSeenMs,
           messages: w.messages,
-        });
+        };
+        if (w.type !== undefined) out.type = w.type;
+        return out;
       });
     const requests = this.requests.map((r): ProductionRequest => {
       const out: ProductionRequest = { id: r.id, timestamp: isoOf(r.tsMs, r.ts), tsMs: r.tsMs, orderIds: r.orderIds.slice() };
@@ -406,6 +445,7 @@ export class OrderTracker {
       messagesSeen: this.seen,
       payloadsParsed: this.parsed,
       nonJsonPayloads: this.nonJson,
+      failedPayloads: this.failed,
     };
   }
 
@@ -452,13 +492,13 @@ export class OrderTracker {
                 serial = v;
                 break;
               case 'workpieceId':
-                this.workpiece(scope, v, 'workpieceId', nonEmpty(o.type) ?? nonEmpty(o.workpieceType));
+                this.workpiece(scope, v, 'workpieceId', o);
                 break;
               case 'loadId':
-                this.workpiece(scope, v, 'loadId', nonEmpty(o.loadType));
+                this.workpiece(scope, v, 'loadId', o);
                 break;
               case 'nfcCode':
-                this.workpiece(scope, v, 'nfcCode', undefined);
+                this.workpiece(scope, v, 'nfcCode', o);
                 break;
               case 'referenceKey': {
                 // VDA 5050 error reference: {referenceKey: "orderId", referenceValue: "<id>"}.
@@ -494,10 +534,18 @@ export class OrderTracker {
     }
   }
 
+  /** Orders of this message, each once: a short list is scanned, a long one (a CCU list) gets a set. */
   private noteMessageOrder(orderId: string): void {
+    const list = this.msgOrders;
+    if (list.length < 8) {
+      for (let i = 0; i < list.length; i++) if (list[i] === orderId) return;
+      list.push(orderId);
+      if (list.length === 8) for (const x of list) this.msgOrderSet.add(x);
+      return;
+    }
     if (this.msgOrderSet.has(orderId)) return;
     this.msgOrderSet.add(orderId);
-    this.msgOrders.push(orderId);
+    list.push(orderId);
   }
 
   /** The order a scoped fact belongs to (undefined: none). */
@@ -507,7 +555,10 @@ export class OrderTracker {
 
   private serial(scope: Scope, serial: string): void {
     if (scope === undefined) this.deferred.push({ k: 'serial', serial });
-    else this.owner(scope)?.serials.add(serial);
+    else {
+      const o = this.owner(scope);
+      if (o) addSerial(o, serial);
+    }
   }
 
   private command(scope: Scope, actionId: string, command: string): void {
@@ -526,8 +577,10 @@ export class OrderTracker {
     }
     const command = nonEmpty(a.command);
     // ORBIS DPS: RGB_NFC reads the workpiece's NFC tag; its result is the workpiece id.
-    const result = nonEmpty(a.result);
-    if (result !== undefined && command !== undefined && command.includes('NFC')) this.workpiece(scope, result, 'nfcRead', nonEmpty(metaType(a)));
+    if (command !== undefined && command.includes('NFC')) {
+      const result = nonEmpty(a.result);
+      if (result !== undefined) this.workpiece(scope, result, 'nfcRead', a);
+    }
     const o = this.owner(scope);
     const state = nonEmpty(a.state);
     if (!o || state === undefined) return;
@@ -544,34 +597,36 @@ export class OrderTracker {
     this.transition(o, 'action', state, serial, undefined, command, id, undefined);
   }
 
-  private workpiece(scope: Scope, id: string, kind: WorkpieceKind, type: string | undefined): void {
+  /** A workpiece id; `from` is the object that holds it (its colour is read from there, once). */
+  private workpiece(scope: Scope, id: string, kind: WorkpieceKind, from: Record<string, unknown>): void {
     if (scope === undefined) {
-      this.deferred.push({ k: 'wp', id, kind, type });
+      this.deferred.push({ k: 'wp', id, kind, from });
       return;
     }
     const { id: messageId, tsMs, timestamp } = this.msg;
     let w = this.workpieces.get(id);
     if (!w) {
-      w = { id, kinds: new Set(), orderIds: new Set(), firstSeenMs: tsMs, firstSeenTs: timestamp, lastSeenMs: tsMs, lastSeenTs: timestamp, lastMessage: messageId, messages: 1 };
+      w = { id, kinds: 0, type: undefined, lastOrder: undefined, firstSeenMs: tsMs, firstSeenTs: timestamp, lastSeenMs: tsMs, lastSeenTs: timestamp, lastMessage: messageId, messages: 1 };
       this.workpieces.set(id, w);
     } else if (w.lastMessage !== messageId) {
       w.lastMessage = messageId;
       w.messages++;
-      if (tsMs < w.firstSeenMs) {
+      if (isEarlier(tsMs, w.firstSeenMs)) {
         w.firstSeenMs = tsMs;
         w.firstSeenTs = timestamp;
       }
-      if (tsMs >= w.lastSeenMs) {
+      if (isLaterOrSame(tsMs, w.lastSeenMs)) {
         w.lastSeenMs = tsMs;
         w.lastSeenTs = timestamp;
       }
     }
-    w.kinds.add(kind);
-    if (type !== undefined && w.type === undefined) w.type = type;
+    w.kinds |= KIND_BITS[kind];
+    if (w.type === undefined) w.type = workpieceColour(kind, from);
     const o = this.owner(scope);
-    if (o && process.env.NOWP !== '1') {
-      w.orderIds.add(o.orderId);
-      o.workpieces.add(id);
+    if (o && w.lastOrder !== o) {
+      // The canonical id string (pointer-equal on later lookups); the last pair is cached.
+      w.lastOrder = o;
+      o.workpieces.add(w.id);
     }
   }
 
@@ -591,7 +646,20 @@ export class OrderTracker {
       return;
     }
     const m = this.msg;
-    o.transitions.push({ messageId: m.id, tsMs: m.tsMs, ts: m.timestamp, topic: m.topic, source, state, serial, module, command, actionId, detail });
+    o.transitions.push({
+      messageId: m.id,
+      tsMs: m.tsMs,
+      // The text is needed only when the time could not be read; not kept otherwise.
+      ts: Number.isFinite(m.tsMs) ? '' : m.timestamp,
+      topic: this.topic.topic,
+      source,
+      state: this.intern(state) as string,
+      serial: this.intern(serial),
+      module: this.intern(module),
+      command: this.intern(command),
+      actionId,
+      detail,
+    });
   }
 
   /** An object with its own orderId: CCU order objects carry type, colour, state and steps. */
@@ -637,7 +705,7 @@ export class OrderTracker {
   }
 
   /** The message's orders get the message; facts outside order objects go to its only order. */
-  private finishMessage(device: Device | undefined): void {
+  private finishMessage(topicSerial: string | undefined): void {
     const { msgOrders, deferred } = this;
     const { id, tsMs, timestamp } = this.msg;
     for (const orderId of msgOrders) {
@@ -645,15 +713,15 @@ export class OrderTracker {
       if (o.lastMessage === id) continue;
       o.lastMessage = id;
       o.messageIds.push(id);
-      if (o.messageIds.length === 1 || tsMs < o.firstSeenMs) {
+      if (o.messageIds.length === 1 || isEarlier(tsMs, o.firstSeenMs)) {
         o.firstSeenMs = tsMs;
         o.firstSeenTs = timestamp;
       }
-      if (o.messageIds.length === 1 || tsMs >= o.lastSeenMs) {
+      if (o.messageIds.length === 1 || isLaterOrSame(tsMs, o.lastSeenMs)) {
         o.lastSeenMs = tsMs;
         o.lastSeenTs = timestamp;
       }
-      if (device) o.serials.add(device.serial);
+      if (topicSerial !== undefined) addSerial(o, topicSerial);
     }
     if (deferred.length === 0) return;
     const single: Scope = msgOrders.length === 1 ? msgOrders[0] : null;
@@ -669,19 +737,28 @@ export class OrderTracker {
           this.action(single, d.serial, d.a);
           break;
         case 'wp':
-          this.workpiece(single, d.id, d.kind, d.type);
+          this.workpiece(single, d.id, d.kind, d.from);
           break;
       }
     }
   }
 
   private orderState(orderId: string): OrderState {
+    // The same order is asked for many times per message: the last one is cached.
+    const last = this.lastOrder;
+    if (last !== undefined && last.orderId === orderId) return last;
     let o = this.orders.get(orderId);
     if (!o) {
       const { tsMs, timestamp } = this.msg;
       o = {
         orderId,
         seq: this.orders.size,
+        type: undefined,
+        workpieceType: undefined,
+        state: undefined,
+        createdAt: undefined,
+        requestId: undefined,
+        request: undefined,
         firstSeenMs: tsMs,
         firstSeenTs: timestamp,
         lastSeenMs: tsMs,
@@ -694,22 +771,37 @@ export class OrderTracker {
         actions: new Map(),
         commands: new Map(),
         serials: new Set(),
+        lastSerial: '',
         workpieces: new Set(),
       };
       this.orders.set(orderId, o);
     }
+    this.lastOrder = o;
     return o;
   }
 
-  /** Topic → module or FTS serial; a handful of topics, so cached (bounded for hostile input). */
-  private device(topic: string): Device | undefined {
-    let d = this.devices.get(topic);
-    if (d === undefined) {
-      d = topicDevice(topic) ?? null;
-      if (this.devices.size >= DEVICE_CACHE_LIMIT) this.devices.clear();
-      this.devices.set(topic, d);
+  /**
+   * Topic → its module or FTS serial. A session has a few dozen topics: cached (bounded
+   * for hostile input), which also gives one shared string per topic for the transitions.
+   */
+  private topicInfo(topic: string): TopicInfo {
+    let t = this.topics.get(topic);
+    if (t === undefined) {
+      t = topicInfoOf(topic);
+      if (this.topics.size >= CACHE_LIMIT) this.topics.clear();
+      this.topics.set(topic, t);
     }
-    return d ?? undefined;
+    return t;
+  }
+
+  /** One string for each state, command and serial the transitions keep (bounded). */
+  private intern(text: string | undefined): string | undefined {
+    if (text === undefined) return undefined;
+    const known = this.interned.get(text);
+    if (known !== undefined) return known;
+    if (this.interned.size >= CACHE_LIMIT) this.interned.clear();
+    this.interned.set(text, text);
+    return text;
   }
 
   private readLayout(doc: object): void {
@@ -736,7 +828,7 @@ export class OrderTracker {
   }
 
   private readRequest(m: TrackedMessage, p: Record<string, unknown>): void {
-    const r: RequestState = { id: m.id, tsMs: m.tsMs, ts: m.timestamp, orderIds: [] };
+    const r: RequestState = { id: m.id, tsMs: m.tsMs, ts: m.timestamp, named: [], orderIds: [], link: undefined };
     const type = nonEmpty(p.orderType);
     const workpieceType = nonEmpty(p.type) ?? nonEmpty(p.workpieceType);
     const workpieceId = nonEmpty(p.workpieceId);
@@ -751,19 +843,22 @@ export class OrderTracker {
   }
 
   /**
-   * Request → orders, best evidence first: the same `requestId`; the CCU's order
-   * `timestamp` equal to the request's (the CCU copies it); else the first new order of
-   * the same type and colour (and workpiece, if the request names one) first seen after
-   * the request, within a minute. Each order is started by one request at most.
-   * Idempotent: result() may be called more than once.
+   * Request → orders, best evidence first: orderIds in the request itself; the same
+   * `requestId` (newer CCUs copy it into the order); the CCU's order `timestamp` equal to
+   * the request's (the CCU copies it); else the first new order of the same type and
+   * colour (and workpiece, if the request names one) first seen after the request,
+   * within a minute. An order is started by one request at most. Indexed, so that many
+   * requests over many orders stay cheap; idempotent (result() may be called again).
    */
   private linkRequests(orders: OrderState[]): void {
     const taken = new Set<OrderState>();
-    for (const r of this.requests) {
-      r.orderIds = [];
-      delete r.link;
+    const byRequestId = new Map<string, OrderState[]>();
+    const byCreatedAt = new Map<string, OrderState[]>();
+    for (const o of orders) {
+      o.request = undefined;
+      if (o.requestId !== undefined) pushTo(byRequestId, o.requestId, o);
+      if (o.createdAt !== undefined) pushTo(byCreatedAt, o.createdAt, o);
     }
-    for (const o of orders) delete o.request;
     const link = (r: RequestState, found: OrderState[], how: NonNullable<ProductionRequest['link']>): boolean => {
       if (found.length === 0) return false;
       for (const o of found) {
@@ -774,38 +869,90 @@ export class OrderTracker {
       r.link = how;
       return true;
     };
+    const free = (list: OrderState[] | undefined, ok: (o: OrderState) => boolean): OrderState[] => (list ? list.filter((o) => !taken.has(o) && ok(o)) : []);
     for (const r of this.requests) {
-      if (r.requestId !== undefined && link(r, orders.filter((o) => !taken.has(o) && o.requestId === r.requestId), 'requestId')) continue;
-      if (r.requestedAt !== undefined && link(r, orders.filter((o) => !taken.has(o) && o.createdAt === r.requestedAt && compatible(r, o)), 'timestamp')) continue;
-      const next = orders.find(
-        (o) =>
-          !taken.has(o) &&
-          o.type !== undefined &&
-          (o.requestId === undefined || r.requestId === undefined) &&
-          o.messageIds[0] > r.id &&
-          o.firstSeenMs >= r.tsMs - 1000 &&
-          o.firstSeenMs <= r.tsMs + NEXT_ORDER_WINDOW_MS &&
-          compatible(r, o),
-      );
-      if (next) link(r, [next], 'next-order');
+      r.orderIds = [];
+      r.link = undefined;
+      if (r.named.length > 0) {
+        for (const id of r.named) {
+          const o = this.orders.get(id);
+          if (!o) continue;
+          r.orderIds.push(id);
+          if (!taken.has(o)) {
+            taken.add(o);
+            o.request = r.id;
+          }
+        }
+        r.link = 'orderId';
+        continue;
+      }
+      if (r.requestId !== undefined && link(r, free(byRequestId.get(r.requestId), () => true), 'requestId')) continue;
+      if (r.requestedAt !== undefined && link(r, free(byCreatedAt.get(r.requestedAt), (o) => compatible(r, o)), 'timestamp')) continue;
+      // Orders are sorted by first seen: binary search to the request, then a bounded scan.
+      let lo = 0;
+      let hi = orders.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (orders[mid].firstSeenMs < r.tsMs - 1000) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo, scanned = 0; i < orders.length && scanned < NEXT_ORDER_SCAN; i++, scanned++) {
+        const o = orders[i];
+        if (o.firstSeenMs > r.tsMs + NEXT_ORDER_WINDOW_MS) break;
+        if (taken.has(o) || o.type === undefined || o.messageIds[0] <= r.id || !compatible(r, o)) continue;
+        if (o.requestId !== undefined && r.requestId !== undefined) continue;
+        link(r, [o], 'next-order');
+        break;
+      }
     }
   }
+
 }
 
 // ---------------------------------------------------------------------------
 
 /** `module/v1/ff/<SERIAL>/...`, `module/v1/ff/NodeRed/<SERIAL>/...`, `fts/v1/ff/<SERIAL>/...`. */
-function topicDevice(topic: string): Device | undefined {
+function topicInfoOf(topic: string): TopicInfo {
   const fts = topic.startsWith('fts/');
-  if (!fts && !topic.startsWith('module/')) return undefined;
+  const none: TopicInfo = { topic, serial: undefined, fts: false };
+  if (!fts && !topic.startsWith('module/')) return none;
   const parts = topic.split('/');
-  if (parts.length < 5) return undefined;
+  if (parts.length < 5) return none;
   let serial = parts[3];
   if (!fts && serial === 'NodeRed') {
-    if (parts.length < 6) return undefined;
+    if (parts.length < 6) return none;
     serial = parts[4];
   }
-  return serial ? { serial, fts } : undefined;
+  return serial ? { topic, serial, fts } : none;
+}
+
+/** Times in ascending order; unknown times (NaN) last. */
+function compareMs(a: number, b: number): number {
+  if (a === b) return 0;
+  if (a !== a) return 1;
+  if (b !== b) return -1;
+  return a - b;
+}
+
+/** A known time before `than`, or any known time when `than` is unknown. */
+function isEarlier(ms: number, than: number): boolean {
+  return ms < than || (than !== than && ms === ms);
+}
+
+function isLaterOrSame(ms: number, than: number): boolean {
+  return ms >= than || (than !== than && ms === ms);
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function addSerial(o: OrderState, serial: string): void {
+  if (serial === o.lastSerial) return;
+  o.lastSerial = serial;
+  o.serials.add(serial);
 }
 
 function mentionsOrderWords(payload: string): boolean {
@@ -838,9 +985,20 @@ function nonEmpty(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function metaType(a: Record<string, unknown>): unknown {
-  const meta = a.metadata;
-  return isObject(meta) ? (meta as Record<string, unknown>).type : undefined;
+/** The colour beside a workpiece id: `type`/`workpieceType` (CCU, module orders), `loadType` (loads), `metadata.type` (NFC read). */
+function workpieceColour(kind: WorkpieceKind, from: Record<string, unknown>): string | undefined {
+  switch (kind) {
+    case 'workpieceId':
+      return nonEmpty(from.type) ?? nonEmpty(from.workpieceType);
+    case 'loadId':
+      return nonEmpty(from.loadType);
+    case 'nfcRead': {
+      const meta = from.metadata;
+      return isObject(meta) ? nonEmpty((meta as Record<string, unknown>).type) : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function isObject(v: unknown): v is object {
@@ -864,16 +1022,26 @@ function reverseFrom<T>(a: T[], start: number): void {
   }
 }
 
-let isoMs = Number.NaN;
-let isoText = '';
+let isoMinute = Number.NaN;
+let isoPrefix = '';
 
-/** ISO 8601 UTC of a time (the last one cached: runs of messages share a millisecond); the session's text if the time is unknown. */
+/**
+ * ISO 8601 UTC with milliseconds (as `Date.toISOString`), or the session's text if the
+ * time is unknown. The text up to the minute is cached: result() formats every
+ * transition, and they come in runs within a minute.
+ */
 function isoOf(ms: number, fallback: string): string {
   if (!Number.isFinite(ms)) return fallback;
   const whole = Math.floor(ms);
-  if (whole !== isoMs) {
-    isoText = new Date(whole).toISOString();
-    isoMs = whole;
+  const minute = Math.floor(whole / 60_000);
+  if (minute !== isoMinute) {
+    const full = new Date(minute * 60_000).toISOString();
+    if (full.length !== 24) return new Date(whole).toISOString(); // years beyond 9999: no shortcut
+    isoPrefix = full.slice(0, 17);
+    isoMinute = minute;
   }
-  return isoText;
+  const inMinute = whole - minute * 60_000;
+  const sec = Math.floor(inMinute / 1000);
+  const milli = inMinute - sec * 1000;
+  return `${isoPrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
