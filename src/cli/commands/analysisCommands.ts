@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type AnalysisDb, openAnalysis } from '../../core/analysis/analysisDb';
 import { messageDetail } from '../../core/analysis/messageBrowser';
-import { analyzeOpened, ordersOf } from '../../core/analysis/sessionAnalysis';
+import { analyzeOpened, orderDetail, ordersOf } from '../../core/analysis/sessionAnalysis';
 import { renderSessionReportHtml, renderSessionReportMarkdown } from '../../core/analysis/sessionReport';
 import { type SessionFiles, resolveSession } from '../../core/session/sessionFiles';
 import { formatDuration } from '../../core/util/units';
@@ -42,7 +42,7 @@ export async function ordersCommand(argv: string[]): Promise<number> {
   return withAnalysis(files, naiveOf(args), (a) => {
     const result = ordersOf(a.db);
     if (wanted === undefined) {
-      if (json) print(JSON.stringify(result.orders, null, 2));
+      if (json) print(JSON.stringify(result.orders.map(({ messageIds: _ids, transitions: _t, ...o }) => o), null, 2));
       else if (result.orders.length === 0) print(`${files.name}: no orders`);
       else {
         print(
@@ -55,7 +55,7 @@ export async function ordersCommand(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const order = result.orders.find((o) => o.orderId === wanted);
+    const order = orderDetail(a.db, wanted);
     if (!order) throw new Error(`${files.name}: no order ${wanted} (${result.orders.length} orders; \`orders ${args.positionals[0]}\` lists them)`);
     const messages = order.messageIds.map((id) => messageDetail(a.db, id)).filter((m) => m !== undefined);
     if (json) {

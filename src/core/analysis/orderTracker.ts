@@ -85,7 +85,9 @@ export interface OrderSummary {
   serials: string[];
   /** FTS serials. */
   fts: string[];
+  /** Without `detail`, the first MAX_LISTED; `workpieceCount` counts them all. */
   workpieces: string[];
+  workpieceCount: number;
 }
 
 export interface ProductionRequest {
@@ -120,7 +122,9 @@ export interface WorkpieceSummary {
   kinds: WorkpieceKind[];
   /** The colour, when a payload gives it beside the id. */
   type?: string;
+  /** Without `detail`, the first MAX_LISTED; `orderCount` counts them all. */
   orderIds: string[];
+  orderCount: number;
   firstSeen: string;
   firstSeenMs: number;
   lastSeen: string;
@@ -132,6 +136,7 @@ export interface OrdersResult {
   /** Sorted by first seen. */
   orders: OrderSummary[];
   requests: ProductionRequest[];
+  requestCount: number;
   /** Sorted by first seen. */
   workpieces: WorkpieceSummary[];
   /** serial → module type, from `ccu/state/layout` only (empty when the session has none). */
@@ -145,6 +150,11 @@ export interface OrdersResult {
   /** Parsed payloads that could not be followed (only engine limits get here: 0 in practice). */
   failedPayloads: number;
 }
+
+/** Lists in a summary (an order's workpieces, a workpiece's orders) without `detail`: a summary stays small. */
+export const MAX_LISTED = 20;
+/** Production requests in a result without `detail` (the first ones); `requestCount` counts them all. */
+export const MAX_REQUESTS = 1000;
 
 /** A real order tells its story in a few hundred changes; this bounds a pathological one. */
 export const MAX_TRANSITIONS = 1000;
@@ -221,6 +231,8 @@ interface OrderState {
   lastSeenMs: number;
   lastSeenTs: string;
   lastMessage: number;
+  firstMessage: number;
+  messageCount: number;
   messageIds: number[];
   transitions: RawTransition[];
   transitionsOmitted: number;
@@ -290,7 +302,16 @@ const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
 const NO_MESSAGE: TrackedMessage = { id: 0, topic: '', payload: '', tsMs: Number.NaN, timestamp: '' };
 const CACHE_LIMIT = 10_000;
 
+export interface OrderTrackerOptions {
+  /**
+   * Keep each order's message ids and transitions (default true). Without them an order
+   * is a summary of fixed size: what a list of thousands of orders needs.
+   */
+  detail?: boolean;
+}
+
 export class OrderTracker {
+  private readonly detail: boolean;
   private readonly orders = new Map<string, OrderState>();
   private readonly workpieces = new Map<string, WorkpieceState>();
   private readonly requests: RequestState[] = [];
@@ -308,6 +329,10 @@ export class OrderTracker {
   private topic: TopicInfo = { topic: '', serial: undefined, fts: false };
   private readonly nodes: unknown[] = [];
   private readonly scopes: Scope[] = [];
+
+  constructor(options: OrderTrackerOptions = {}) {
+    this.detail = options.detail ?? true;
+  }
   private readonly msgOrders: string[] = [];
   private readonly msgOrderSet = new Set<string>();
   private readonly deferred: Deferred[] = [];
@@ -377,7 +402,7 @@ export class OrderTracker {
         lastSeen: isoOf(o.lastSeenMs, o.lastSeenTs),
         lastSeenMs: o.lastSeenMs,
         durationMs: o.lastSeenMs - o.firstSeenMs,
-        messages: o.messageIds.length,
+        messages: o.messageCount,
         messageIds: o.messageIds.slice(),
         transitions: o.transitions.map((t) => {
           const out: OrderTransition = { messageId: t.messageId, tsMs: t.tsMs, timestamp: isoOf(t.tsMs, t.ts), topic: t.topic, source: t.source, state: t.state };
@@ -394,7 +419,8 @@ export class OrderTracker {
         modules: [...new Set(serials.map(typeOf))],
         serials,
         fts,
-        workpieces: [...o.workpieces],
+        workpieces: this.detail ? [...o.workpieces] : [...o.workpieces].slice(0, MAX_LISTED),
+        workpieceCount: o.workpieces.size,
       };
       // Optional facts only when the payloads gave them (no `undefined` keys).
       if (o.type !== undefined) summary.type = o.type;
@@ -414,7 +440,8 @@ export class OrderTracker {
         const out: WorkpieceSummary = {
           id: w.id,
           kinds: WORKPIECE_KINDS.filter((_, i) => (w.kinds & (1 << i)) !== 0),
-          orderIds: ordersOf.get(w.id) ?? [],
+          orderIds: this.detail ? (ordersOf.get(w.id) ?? []) : (ordersOf.get(w.id) ?? []).slice(0, MAX_LISTED),
+          orderCount: ordersOf.get(w.id)?.length ?? 0,
           firstSeen: isoOf(w.firstSeenMs, w.firstSeenTs),
           firstSeenMs: w.firstSeenMs,
           lastSeen: isoOf(w.lastSeenMs, w.lastSeenTs),
@@ -424,7 +451,7 @@ export class OrderTracker {
         if (w.type !== undefined) out.type = w.type;
         return out;
       });
-    const requests = this.requests.map((r): ProductionRequest => {
+    const requests = (this.detail ? this.requests : this.requests.slice(0, MAX_REQUESTS)).map((r): ProductionRequest => {
       const out: ProductionRequest = { id: r.id, timestamp: isoOf(r.tsMs, r.ts), tsMs: r.tsMs, orderIds: r.orderIds.slice() };
       if (r.type !== undefined) out.type = r.type;
       if (r.workpieceType !== undefined) out.workpieceType = r.workpieceType;
@@ -439,6 +466,7 @@ export class OrderTracker {
     return {
       orders,
       requests,
+      requestCount: this.requests.length,
       workpieces,
       layout: Object.fromEntries(this.layoutTypes),
       moduleTypes: Object.fromEntries(moduleTypes),
@@ -640,6 +668,7 @@ export class OrderTracker {
     actionId: string | undefined,
     detail: string | undefined,
   ): void {
+    if (!this.detail) return;
     // The order's own states (a handful) are always kept, so the end of the story is never lost.
     if (source !== 'order' && o.transitions.length >= MAX_TRANSITIONS) {
       o.transitionsOmitted++;
@@ -712,12 +741,14 @@ export class OrderTracker {
       const o = this.orderState(orderId);
       if (o.lastMessage === id) continue;
       o.lastMessage = id;
-      o.messageIds.push(id);
-      if (o.messageIds.length === 1 || isEarlier(tsMs, o.firstSeenMs)) {
+      o.messageCount++;
+      if (o.messageCount === 1) o.firstMessage = id;
+      if (this.detail) o.messageIds.push(id);
+      if (o.messageCount === 1 || isEarlier(tsMs, o.firstSeenMs)) {
         o.firstSeenMs = tsMs;
         o.firstSeenTs = timestamp;
       }
-      if (o.messageIds.length === 1 || isLaterOrSame(tsMs, o.lastSeenMs)) {
+      if (o.messageCount === 1 || isLaterOrSame(tsMs, o.lastSeenMs)) {
         o.lastSeenMs = tsMs;
         o.lastSeenTs = timestamp;
       }
@@ -765,6 +796,8 @@ export class OrderTracker {
         lastSeenTs: timestamp,
         lastMessage: Number.NaN,
         messageIds: [],
+        firstMessage: 0,
+        messageCount: 0,
         transitions: [],
         transitionsOmitted: 0,
         steps: new Map(),
@@ -899,7 +932,7 @@ export class OrderTracker {
       for (let i = lo, scanned = 0; i < orders.length && scanned < NEXT_ORDER_SCAN; i++, scanned++) {
         const o = orders[i];
         if (o.firstSeenMs > r.tsMs + NEXT_ORDER_WINDOW_MS) break;
-        if (taken.has(o) || o.type === undefined || o.messageIds[0] <= r.id || !compatible(r, o)) continue;
+        if (taken.has(o) || o.type === undefined || o.firstMessage <= r.id || !compatible(r, o)) continue;
         if (o.requestId !== undefined && r.requestId !== undefined) continue;
         link(r, [o], 'next-order');
         break;

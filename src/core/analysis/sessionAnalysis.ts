@@ -22,8 +22,8 @@ const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
 const ORDER_TOPICS = ['ccu/state/layout', 'ccu/order/request'];
 
 /** Feeds the tracker the rows of a query `(id, topic, payload, ts_ms, timestamp)`, in file order. */
-function track(db: Database, where: string, params: (string | number)[]): OrderTracker {
-  const tracker = new OrderTracker();
+function track(db: Database, where: string, params: (string | number)[], detail: boolean): OrderTracker {
+  const tracker = new OrderTracker({ detail });
   const stmt = db.prepare(`SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages WHERE payload_encoding = 'utf8' AND (${where}) ORDER BY id`);
   try {
     stmt.bind(params);
@@ -37,9 +37,18 @@ function track(db: Database, where: string, params: (string | number)[]): OrderT
   return tracker;
 }
 
-/** Orders, requests and workpieces over the index, in session (file) order. */
-export function ordersOf(db: Database): OrdersResult {
-  return track(db, `${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')})`, [...ORDER_WORDS, ...ORDER_TOPICS]).result();
+/**
+ * Orders, requests and workpieces over the index, in session (file) order. Without
+ * `detail` each order is a summary (no message ids, no transitions): bounded however
+ * long the session; `orderDetail` gives one order in full.
+ */
+export function ordersOf(db: Database, options: { detail?: boolean } = {}): OrdersResult {
+  return track(
+    db,
+    `${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')}) OR topic LIKE '%/factsheet'`,
+    [...ORDER_WORDS, ...ORDER_TOPICS],
+    options.detail ?? false,
+  ).result();
 }
 
 /**
@@ -53,6 +62,7 @@ export function orderDetail(db: Database, orderId: string): OrderSummary | undef
     db,
     "id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) OR topic = 'ccu/state/layout' OR topic LIKE '%/factsheet'",
     [phrase],
+    true,
   );
   return tracker.result().orders.find((o) => o.orderId === orderId);
 }
