@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openAnalysis } from '../src/core/analysis/analysisDb';
 import { messageDetail, messagePage } from '../src/core/analysis/messageBrowser';
-import { ordersOf } from '../src/core/analysis/sessionAnalysis';
+import { orderDetail, ordersOf } from '../src/core/analysis/sessionAnalysis';
 import { categoryStats, sessionStats } from '../src/core/analysis/sessionStats';
 import { timeline } from '../src/core/analysis/timeline';
 import { ensureIndex } from '../src/core/index/sessionIndex';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     { name: 'message page (100, zoomed range, 5 topics)', target: 1000, run: () => messagePage(a.db, { fromMs: zoomFrom, toMs: zoomTo, topics: stats.perTopic.slice(0, 5).map((t) => t.topic), limit: 100 }) },
     { name: 'message detail with diff', target: 1000, run: () => messageDetail(a.db, Math.floor(count / 2)) },
     { name: 'orders (every payload has an orderId)', target: 3000, run: () => ordersOf(a.db) },
+    { name: 'one order in full (2000 messages, transitions)', target: 3000, run: () => orderDetail(a.db, oneOrder) },
     { name: `search one orderId (${oneOrder.slice(0, 8)}…)`, target: 1000, run: () => searchIndex(a.name, a.db, { text: oneOrder, limit: 100 }) },
     { name: 'search a word in a quarter of the payloads (first 100)', target: 1000, run: () => searchIndex(a.name, a.db, { text: 'RUNNING', limit: 100 }) },
   ];
