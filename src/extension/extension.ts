@@ -9,6 +9,7 @@ import {
   exportSession,
   generateLiveSessionReport,
   liveSessionSummary,
+  openLiveSessionHtmlReport,
   openLiveSessionReport,
   openSessionReport,
   rebuildIndex,
@@ -86,6 +87,7 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.openLiveSessionReport': (arg) => openLiveSessionReport(storage, arg as never),
       'mqttSessions.liveSessionSummary': () => liveSessionSummary(storage, live),
       'mqttSessions.generateLiveSessionReport': () => generateLiveSessionReport(live),
+      'mqttSessions.openLiveSessionHtmlReport': () => openLiveSessionHtmlReport(live),
       'mqttSessions.groupLiveSessions': async () => {
         const g = await vscode.window.showQuickPick(
           [

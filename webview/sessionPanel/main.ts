@@ -217,9 +217,12 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
             },
           },
         },
+        // A click picks the nearest bin (points are small); the end of a drag is not a click.
+        interaction: { mode: 'nearest', intersect: false, axis: 'xy' },
         onClick: (_e: ChartEvent, elements) => {
+          if (dragged) return;
           const hit = elements[0];
-          if (hit) openBin(hit.element ? (chart?.data.datasets[0].data[hit.index] as unknown as Point) : undefined);
+          if (hit) openBin(chart?.data.datasets[0].data[hit.index] as unknown as Point);
         },
       },
     });
@@ -246,13 +249,16 @@ function openBin(p: Point | undefined): void {
 
 // Drag to zoom: a brush over the chart area; wheel zooms around the pointer.
 let dragStart: number | undefined;
+let dragged = false;
 canvas.addEventListener('mousedown', (e) => {
   if (!chart) return;
   dragStart = e.offsetX;
+  dragged = false;
   brush.style.display = 'none';
 });
 canvas.addEventListener('mousemove', (e) => {
   if (dragStart === undefined || Math.abs(e.offsetX - dragStart) < 4) return;
+  dragged = true;
   brush.style.display = 'block';
   brush.style.left = `${Math.min(dragStart, e.offsetX)}px`;
   brush.style.width = `${Math.abs(e.offsetX - dragStart)}px`;

@@ -155,3 +155,23 @@ export async function generateLiveSessionReport(view: LiveSessionsView): Promise
     await vscode.commands.executeCommand(md ? 'markdown.showPreview' : 'vscode.open', vscode.Uri.file(md ?? written[0]));
   }
 }
+
+/** The live-session HTML report and its summary in a panel: the report's own strict CSP, no scripts. */
+export async function openLiveSessionHtmlReport(view: LiveSessionsView): Promise<void> {
+  const { summarizeRecords } = await import('../../core/registry/registryStore');
+  const { renderRecordsHtml, renderSummaryHtml } = await import('../../core/registry/registryReport');
+  const { dirs, entries, problems } = await registryListing(view);
+  const panel = vscode.window.createWebviewPanel('mqttSessions.liveReport', vscode.l10n.t('Live-Session Report'), vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [] });
+  const which = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Report of every record'), value: 'report' as const },
+      { label: vscode.l10n.t('Summary'), value: 'summary' as const },
+    ],
+    { placeHolder: vscode.l10n.t('Which HTML document?') },
+  );
+  if (!which) return panel.dispose();
+  panel.webview.html =
+    which.value === 'report'
+      ? renderRecordsHtml(entries.map((e) => e.record))
+      : renderSummaryHtml(summarizeRecords(entries), { dir: dirs.join(', '), filter: { status: view.statusFilter }, problems });
+}

@@ -52,7 +52,8 @@ export class TestTopicsView extends Disposable implements vscode.TreeDataProvide
       item.iconPath = node.kind === 'preloads' ? new vscode.ThemeIcon('layers') : vscode.ThemeIcon.Folder;
       item.resourceUri = vscode.Uri.file(node.dir);
       item.contextValue = node.kind === 'preloads' ? 'preloadsFolder' : 'testTopicFolder';
-      item.tooltip = node.kind === 'preloads' ? vscode.l10n.t('Sent in name order before a replay, or with "Send All Preloads"') : node.dir;
+      // Markdown, so that screen readers read the label, not the tooltip.
+      item.tooltip = new vscode.MarkdownString(node.kind === 'preloads' ? vscode.l10n.t('Sent in name order before a replay, or with "Send All Preloads"') : node.dir);
       return item;
     }
     const item = new vscode.TreeItem(path.basename(node.file), vscode.TreeItemCollapsibleState.None);

