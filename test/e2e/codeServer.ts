@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../brokers';
@@ -28,6 +28,7 @@ export interface CodeServerOptions {
 /** A code-server (VS Code 1.139 in a browser) with our .vsix installed, on a free loopback port. */
 export class CodeServer {
   private constructor(
+    private readonly base: string,
     readonly port: number,
     readonly folder: string,
     readonly userDir: string,
@@ -57,6 +58,9 @@ export class CodeServer {
         'security.workspace.trust.startupPrompt': 'never',
         'security.workspace.trust.banner': 'never',
         'window.restoreWindows': 'all',
+        // No chat panel or agent runtime in the way of the views and screenshots.
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
         ...o.settings,
       }),
     );
@@ -70,7 +74,7 @@ export class CodeServer {
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const cs = new CodeServer(port, o.folder, userDir, proc, () => out);
+    const cs = new CodeServer(base, port, o.folder, userDir, proc, () => out);
     const until = Date.now() + 60_000;
     for (;;) {
       try {
@@ -87,18 +91,21 @@ export class CodeServer {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.pid === undefined) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    try {
-      process.kill(-this.proc.pid, 'SIGTERM');
-    } catch {
-      /* gone */
+    const pid = this.proc.pid;
+    if (this.proc.exitCode === null && pid !== undefined) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    try {
-      process.kill(-this.proc.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
+    await rm(this.base, { recursive: true, force: true });
   }
 }

@@ -105,13 +105,21 @@ describe('the extension in a real VS Code (code-server + Chromium)', function ()
   it('"Send to MQTT Broker" from the explorer context menu reaches the broker', async () => {
     const sub = await subscriber(mosquitto.url);
     try {
-      await wb.page.keyboard.press('Control+Shift+E');
+      // Open the file, reveal it in the explorer, right-click it there.
+      await wb.page.keyboard.press('Control+P');
+      await wb.quickPick().locator('input').fill('order_white_direct_ccu.json');
+      await wb.quickPick().locator('.monaco-list-row', { hasText: 'order_white_direct_ccu.json' }).first().click();
+      await wb.runCommand('File: Reveal Active File in Explorer View');
       const explorer = wb.page.locator('.part.sidebar .explorer-folders-view');
-      await explorer.locator('.monaco-list-row', { hasText: 'test_topics' }).first().click();
-      const file = explorer.locator('.monaco-list-row', { hasText: 'order_white_direct_ccu.json' }).first();
+      const file = explorer.locator('.monaco-list-row.selected', { hasText: 'order_white_direct_ccu.json' }).first();
       await file.waitFor();
       await file.click({ button: 'right' });
-      await wb.page.locator('.context-view .action-label', { hasText: 'Send to MQTT Broker' }).click();
+      // A menu ignores a click that comes right after it opened: hover, wait, then click.
+      const item = wb.page.locator('.context-view .action-label', { hasText: 'Send to MQTT Broker' });
+      await item.hover();
+      await wb.page.waitForTimeout(400);
+      await item.click();
+      if (await item.isVisible()) await wb.page.keyboard.press('Enter');
       await wb.pick('e2e-mosquitto');
       const got = await until('the test topic at the subscriber', async () => sub.got.slice(), (g) => g.length > 0);
       assert.equal(got[0].topic, 'ccu/order/request');

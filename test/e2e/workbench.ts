@@ -29,6 +29,8 @@ export class Workbench {
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await this.page.locator('.part.activitybar').waitFor({ timeout: 60_000 });
     await this.page.locator('.part.statusbar').waitFor({ timeout: 60_000 });
+    // Our container in the activity bar: the extension's contributions are registered.
+    await this.page.locator('.part.activitybar [aria-label^="MQTT Sessions"]').first().waitFor({ timeout: 60_000 });
   }
 
   /** Runs a command from the command palette by its title ("MQTT Sessions: Start Recording…"). */
@@ -81,6 +83,8 @@ export class Workbench {
   }
 
   async openContainer(title = 'MQTT Sessions'): Promise<void> {
+    // A context menu or quick pick left open would take the click.
+    await this.page.keyboard.press('Escape');
     const item = this.page.locator(`.part.activitybar [aria-label^="${title}"]`).first();
     await item.waitFor({ timeout: 30_000 });
     const expanded = await item.getAttribute('aria-expanded');
