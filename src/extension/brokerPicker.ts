@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { type BrokerProfile, profileFromUrl, profileUrl } from '../core/mqtt/brokerProfile';
+import { profileUrl } from '../core/mqtt/brokerAddress';
+import type { BrokerProfile } from '../core/mqtt/brokerProfile';
 import type { Activity } from './activity';
 import type { Choices } from './choices';
 import { brokerProfiles, readSettings } from './settings';
@@ -34,6 +35,7 @@ export async function confirmPublish(profile: BrokerProfile, what: string): Prom
 
 /** Broker choice for record, replay and send: profiles, the embedded broker, or a URL; the last one first. */
 export async function pickBroker(secrets: vscode.SecretStorage, choices: Choices, activity: Activity, placeHolder: string): Promise<ChosenBroker | undefined> {
+  const { profileFromUrl } = await import('../core/mqtt/brokerProfile');
   const { profiles, problems } = brokerProfiles(readSettings());
   for (const p of problems) void vscode.window.showWarningMessage(vscode.l10n.t('Broker profile skipped: {0}', p));
   type Item = vscode.QuickPickItem & { profile?: BrokerProfile; url?: boolean };
@@ -81,6 +83,7 @@ export async function pickBroker(secrets: vscode.SecretStorage, choices: Choices
 
 /** Manage Broker Profiles: add one to the settings, set or clear its password in SecretStorage. */
 export async function manageBrokerProfiles(secrets: vscode.SecretStorage): Promise<void> {
+  const { profileFromUrl } = await import('../core/mqtt/brokerProfile');
   const { profiles } = brokerProfiles(readSettings());
   type Item = vscode.QuickPickItem & { action: 'add' | 'password' | 'clear' | 'settings'; profile?: BrokerProfile };
   const items: Item[] = [

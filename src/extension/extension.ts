@@ -19,10 +19,7 @@ import { Disposable } from './lifecycle';
 import { ExtensionLog } from './log';
 import { existingFolders, onSettingsChanged, readSettings } from './settings';
 import type { PanelHost } from './panels/analysisPanel';
-import { OrdersPanel } from './panels/ordersPanel';
-import { SessionPanel } from './panels/sessionPanel';
-import { ORDERS_PANEL_VIEW_TYPE } from '../protocol/ordersPanelProtocol';
-import { SESSION_PANEL_VIEW_TYPE } from '../protocol/sessionPanelProtocol';
+import { ORDERS_PANEL_VIEW_TYPE, SESSION_PANEL_VIEW_TYPE } from '../protocol/panelViewTypes';
 import { LiveSessionsView } from './views/liveSessionsView';
 import { RecorderView } from './views/recorderView';
 import { SessionsView } from './views/sessionsView';
@@ -57,8 +54,10 @@ class MqttSessionsExtension extends Disposable {
       log: this.log,
       replay: (sessionPath, fromMs, toMs, topics) => replaySession(d, vscode.Uri.file(sessionPath), { fromMs, toMs, topics }),
     };
-    this.register(vscode.window.registerWebviewPanelSerializer(SESSION_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => SessionPanel.restore(panelHost, panel, state) }));
-    this.register(vscode.window.registerWebviewPanelSerializer(ORDERS_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => OrdersPanel.restore(panelHost, panel, state) }));
+    // Panels load with their first use (their protocols bring zod along).
+    const panels = async () => ({ ...(await import('./panels/sessionPanel')), ...(await import('./panels/ordersPanel')) });
+    this.register(vscode.window.registerWebviewPanelSerializer(SESSION_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => (await panels()).SessionPanel.restore(panelHost, panel, state) }));
+    this.register(vscode.window.registerWebviewPanelSerializer(ORDERS_PANEL_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => (await panels()).OrdersPanel.restore(panelHost, panel, state) }));
     const sessionPath = async (arg: unknown, question: string): Promise<string | undefined> => {
       const files = await sessionArg(arg, question);
       return files && (files.log ?? files.db);
@@ -78,11 +77,11 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.openSessionReport': (arg) => openSessionReport(storage, arg),
       'mqttSessions.openSessionPanel': async (arg) => {
         const p = await sessionPath(arg, vscode.l10n.t('Open which session?'));
-        if (p) SessionPanel.show(panelHost, p);
+        if (p) (await panels()).SessionPanel.show(panelHost, p);
       },
       'mqttSessions.openOrdersPanel': async (arg) => {
         const p = await sessionPath(arg, vscode.l10n.t('Orders of which session?'));
-        if (p) OrdersPanel.show(panelHost, p);
+        if (p) (await panels()).OrdersPanel.show(panelHost, p);
       },
       'mqttSessions.openLiveSessionReport': (arg) => openLiveSessionReport(storage, arg as never),
       'mqttSessions.liveSessionSummary': () => liveSessionSummary(storage, live),
@@ -129,9 +128,13 @@ class MqttSessionsExtension extends Disposable {
       );
     }
     this.register(onSettingsChanged(() => void this.setLogFolder()));
-    void this.setLogFolder();
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.recover()));
-    void this.recover();
+    // After activation: reading settings loads zod, recovery reads the session folders.
+    const later = setTimeout(() => {
+      void this.setLogFolder();
+      void this.recover();
+    }, 0);
+    this.register({ dispose: () => clearTimeout(later) });
   }
 
   private async setLogFolder(): Promise<void> {

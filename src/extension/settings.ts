@@ -1,25 +1,18 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
-import { type BrokerProfile, parseBrokerProfile } from '../core/mqtt/brokerProfile';
+import type { BrokerProfile } from '../core/mqtt/brokerProfile';
 import { expandFolderPattern } from '../core/util/folderPatterns';
+import type { SettingsSchema } from './settingsSchema';
 
 const SECTION = 'mqttSessions';
 
-/** The settings of DESIGN §3, validated at the edge: a wrong value falls back to its default, with a reason. */
-const settingsSchema = z.object({
-  sessionFolders: z.array(z.string()).catch(['data/omf-data/sessions', 'data/osf-data/sessions', 'sessions']),
-  testTopicFolders: z.array(z.string()).catch(['data/omf-data/test_topics', 'data/osf-data/test_topics']),
-  liveSessionFolders: z.array(z.string()).catch(['reports/experiments/live_sessions']),
-  logFolder: z.string().catch('logs'),
-  naiveTimestamps: z.enum(['utc', 'local']).catch('utc'),
-  recordPreset: z.enum(['none', 'no_cam', 'analysis']).catch('none'),
-  brokers: z.array(z.unknown()).catch([]),
-});
+let settingsSchema: SettingsSchema | undefined;
 
-export type Settings = z.output<typeof settingsSchema>;
+export type Settings = ReturnType<SettingsSchema['parse']>;
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
+  // zod is loaded on the first read, not at activation (it costs ~40 ms to load).
+  settingsSchema ??= (require('./settingsSchema') as typeof import('./settingsSchema')).buildSettingsSchema();
   return settingsSchema.parse({
     sessionFolders: c.get('sessionFolders'),
     testTopicFolders: c.get('testTopicFolders'),
@@ -61,6 +54,7 @@ export interface ProfileList {
 }
 
 export function brokerProfiles(settings: Settings): ProfileList {
+  const { parseBrokerProfile } = require('../core/mqtt/brokerProfile') as typeof import('../core/mqtt/brokerProfile');
   const profiles: BrokerProfile[] = [];
   const problems: string[] = [];
   settings.brokers.forEach((raw, i) => {

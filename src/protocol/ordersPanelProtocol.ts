@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { OrderSummary, ProductionRequest, WorkpieceSummary } from '../core/analysis/orderTracker';
 
-export const ORDERS_PANEL_VIEW_TYPE = 'mqttSessions.ordersPanel';
+export { ORDERS_PANEL_VIEW_TYPE } from './panelViewTypes';
 
 /** An order in the list: its summary without the message ids and transitions. */
 export type OrderListItem = Omit<OrderSummary, 'messageIds' | 'transitions'>;

@@ -8,7 +8,7 @@ import type { MessageDetail, MessagePage } from '../core/analysis/messageBrowser
 import type { CategoryStats } from '../core/analysis/sessionStats';
 import type { Timeline } from '../core/analysis/timeline';
 
-export const SESSION_PANEL_VIEW_TYPE = 'mqttSessions.sessionPanel';
+export { SESSION_PANEL_VIEW_TYPE } from './panelViewTypes';
 
 export interface PanelTopic {
   topic: string;

@@ -30,11 +30,7 @@ export type BrokerProfileInput = z.input<typeof brokerProfileSchema>;
 
 export const DEFAULT_PROFILE: BrokerProfile = brokerProfileSchema.parse({ name: 'localhost', host: 'localhost', port: 1883 });
 
-const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 8080, wss: 8081 } as const;
-
-export function profilePort(p: BrokerProfile): number {
-  return p.port ?? DEFAULT_PORTS[p.protocol];
-}
+export { profilePort, profileUrl } from './brokerAddress';
 
 /** One line naming the profile and the first field that is wrong. */
 export function parseBrokerProfile(value: unknown, where: string): BrokerProfile {
@@ -64,8 +60,4 @@ export function profileFromUrl(url: string, name = url): BrokerProfile {
     },
     `--broker ${url}`,
   );
-}
-
-export function profileUrl(p: BrokerProfile): string {
-  return `${p.protocol}://${p.host.includes(':') ? `[${p.host}]` : p.host}:${profilePort(p)}${p.path ?? ''}`;
 }

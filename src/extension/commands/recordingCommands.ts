@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { profileUrl } from '../../core/mqtt/brokerProfile';
+import { profileUrl } from '../../core/mqtt/brokerAddress';
 import type { ExclusionPreset } from '../../core/record/exclusions';
 import { formatBytes } from '../../core/util/units';
 import type { Activity } from '../activity';

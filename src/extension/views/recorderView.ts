@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { profileUrl } from '../../core/mqtt/brokerProfile';
+import { profileUrl } from '../../core/mqtt/brokerAddress';
 import { formatBytes, formatDuration } from '../../core/util/units';
 import type { Activity } from '../activity';
 import { Disposable } from '../lifecycle';
