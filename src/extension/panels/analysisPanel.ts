@@ -51,6 +51,8 @@ export abstract class AnalysisPanel<State extends { sessionPath: string }, Reque
     panel.webview.html = webviewHtml(panel.webview, host.extensionUri, kind.entry, path.basename(state.sessionPath), state);
     this.register(panel.webview.onDidReceiveMessage((raw: unknown) => void this.onRequest(raw)));
     this.register(panel.onDidDispose(() => this.dispose()));
+    // Open the index while the webview loads; its first request then finds it ready.
+    this.db().catch(() => undefined);
   }
 
   private get key(): string {
