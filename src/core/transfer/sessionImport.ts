@@ -18,6 +18,8 @@ export interface ImportOptions {
   naive?: NaiveTimeZone;
   /** Build the `.db` index after writing the `.log` (default true). */
   index?: boolean;
+  /** Stops before writing, or during the index build (the `.log` written stays). */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -51,6 +53,7 @@ export async function importSession(file: string, options: ImportOptions = {}): 
     throw new Error(`${file}: no messages to import${first ? ` (line ${first.line}: ${first.reason})` : ''}`);
   }
 
+  if (options.signal?.aborted) throw new Error(`${file}: import cancelled`);
   const base = options.name ?? path.basename(file, ext);
   const name = splitSessionName(base).stampMs === undefined ? `${base}_${sessionStamp(messages.reduce((min, m) => Math.min(min, m.tsMs), Number.POSITIVE_INFINITY))}` : base;
   const outDir = options.outDir ?? path.dirname(file);
@@ -63,7 +66,7 @@ export async function importSession(file: string, options: ImportOptions = {}): 
   let dbPath: string | undefined;
   if (options.index !== false) {
     dbPath = path.join(outDir, `${name}.db`);
-    await buildIndexInWorker(logPath, dbPath, { naive });
+    await buildIndexInWorker(logPath, dbPath, { naive, signal: options.signal });
   }
   return { logPath, dbPath, messages: messages.length, problems };
 }

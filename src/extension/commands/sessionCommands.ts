@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { ExtensionLog } from '../log';
-import { existingFolders, readSettings } from '../settings';
+import { existingFolders, readSettings, recordingFolder } from '../settings';
 import type { LiveSessionsNode, LiveSessionsView } from '../views/liveSessionsView';
 import { sessionArg } from './publishCommands';
 
@@ -70,11 +70,14 @@ export async function exportSession(arg?: unknown): Promise<void> {
   const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(files.dir, `${files.name}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
   if (!target) return;
   const { exportSessionToFile } = await import('../../core/transfer/sessionExport');
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', files.name) }, async () => {
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', files.name), cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
     try {
-      const n = await exportSessionToFile(files, format as 'csv' | 'json' | 'jsonl', target.fsPath, { naive: readSettings().naiveTimestamps });
+      const n = await exportSessionToFile(files, format as 'csv' | 'json' | 'jsonl', target.fsPath, { naive: readSettings().naiveTimestamps, signal: abort.signal });
       void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} messages to {1}.', n, vscode.workspace.asRelativePath(target)));
     } catch (err) {
+      if (abort.signal.aborted) return void vscode.window.showInformationMessage(vscode.l10n.t('Export cancelled.'));
       void vscode.window.showErrorMessage(vscode.l10n.t('Export failed: {0}', (err as Error).message));
     }
   });
@@ -174,4 +177,26 @@ export async function openLiveSessionHtmlReport(view: LiveSessionsView): Promise
     which.value === 'report'
       ? renderRecordsHtml(entries.map((e) => e.record))
       : renderSummaryHtml(summarizeRecords(entries), { dir: dirs.join(', '), filter: { status: view.statusFilter }, problems });
+}
+
+/** Import Session…: CSV, JSON or JSON lines into a new session of the first session folder, indexed. */
+export async function importSession(log: ExtensionLog): Promise<void> {
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Messages')]: ['csv', 'json', 'jsonl', 'ndjson'] }, openLabel: vscode.l10n.t('Import') });
+  if (!picked?.[0]) return;
+  const outDir = await recordingFolder(readSettings());
+  if (!outDir) return;
+  await mkdir(outDir, { recursive: true });
+  const { importSession: runImport } = await import('../../core/transfer/sessionImport');
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Importing {0}…', path.basename(picked[0].fsPath)), cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    try {
+      const r = await runImport(picked[0].fsPath, { outDir, naive: readSettings().naiveTimestamps, signal: abort.signal });
+      log.info('import', `imported ${r.messages} messages into ${r.logPath} (${r.problems.count} rows skipped)`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Imported {0} messages into {1}; {2} rows skipped.', r.messages, path.basename(r.logPath), r.problems.count));
+    } catch (err) {
+      if (abort.signal.aborted) return void vscode.window.showInformationMessage(vscode.l10n.t('Import cancelled.'));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Import failed: {0}', (err as Error).message));
+    }
+  });
 }
