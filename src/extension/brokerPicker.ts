@@ -23,9 +23,11 @@ export function requireTrust(action: string): boolean {
 export async function confirmPublish(profile: BrokerProfile, what: string): Promise<boolean> {
   const { guardPublish } = await import('../core/mqtt/publishGuard');
   try {
-    await guardPublish(profile, what, async (question) => {
+    // The question in the user's language (the core's is English).
+    await guardPublish(profile, what, async (_question, p) => {
       const yes = vscode.l10n.t('Publish');
-      return (await vscode.window.showWarningMessage(question, { modal: true }, yes)) === yes;
+      const asked = vscode.l10n.t('"{0}" ({1}) is a production broker. Publish to it? ({2})', p.name, profileUrl(p), what);
+      return (await vscode.window.showWarningMessage(asked, { modal: true }, yes)) === yes;
     });
     return true;
   } catch {

@@ -1,7 +1,7 @@
 import { type BrokerProfile, profileUrl } from './brokerProfile';
 
 /** Asks the user; true means go on. Each front end brings its own (a modal dialog, a prompt). */
-export type ConfirmPublish = (question: string) => Promise<boolean>;
+export type ConfirmPublish = (question: string, profile: BrokerProfile) => Promise<boolean>;
 
 /**
  * DESIGN §6 and the security rules: a `production` profile asks before anything is
@@ -10,5 +10,5 @@ export type ConfirmPublish = (question: string) => Promise<boolean>;
 export async function guardPublish(profile: BrokerProfile, what: string, confirm?: ConfirmPublish): Promise<void> {
   if (profile.role !== 'production') return;
   const question = `"${profile.name}" (${profileUrl(profile)}) is a production broker. ${what} to it?`;
-  if (!confirm || !(await confirm(question))) throw new Error(`not published: "${profile.name}" is a production broker and publishing was not confirmed`);
+  if (!confirm || !(await confirm(question, profile))) throw new Error(`not published: "${profile.name}" is a production broker and publishing was not confirmed`);
 }
