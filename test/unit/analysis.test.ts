@@ -6,6 +6,7 @@ import { diffLines } from '../../src/core/analysis/lineDiff';
 import { messageDetail, messagePage } from '../../src/core/analysis/messageBrowser';
 import { categoryStats, sessionStats } from '../../src/core/analysis/sessionStats';
 import { decodeLane, timeline } from '../../src/core/analysis/timeline';
+import { queryAll } from '../../src/core/index/sqlJs';
 import { categorizeTopic, prefilterReason } from '../../src/core/analysis/topicCategories';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { SessionLogWriter } from '../../src/core/session/logWriter';
@@ -106,6 +107,44 @@ describe('analysis: statistics, categories, timeline, messages', () => {
     assert.equal(messagePage(white.db, { fromMs: start + 60_000, toMs: start + 90_000 }).total, WHITE.zoom.messages);
     const two = timeline(white.db, { topics: ['fts/v1/ff/5iO4/state', 'no/such/topic'], bins: 10 });
     assert.deepEqual(two.lanes.map((l) => [l.topic, l.total]), [['fts/v1/ff/5iO4/state', 19]]);
+  });
+
+  it('any range counts every message of it exactly, from buckets and edges alike', () => {
+    const stats = sessionStats(white.db);
+    const start = stats.startMs as number;
+    const span = (stats.endMs as number) - start;
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 40; i++) {
+      const a = start - 1000 + rnd() * (span + 2000);
+      const b = a + rnd() * (span - (a - start) + 1000);
+      const bins = 1 + Math.floor(rnd() * 300);
+      const t = timeline(white.db, { fromMs: a, toMs: b, bins });
+      const exact = new Map(
+        queryAll<{ topic: string; n: number }>(white.db, 'SELECT topic, COUNT(*) AS n FROM mqtt_messages WHERE ts_ms >= ? AND ts_ms <= ? GROUP BY topic', [a, b]).map((r) => [r.topic, r.n]),
+      );
+      assert.deepEqual(new Map(t.lanes.map((l) => [l.topic, l.total])), exact, `range ${a}..${b}, ${bins} bins`);
+      for (const lane of t.lanes) {
+        const decoded = decodeLane(lane);
+        assert.equal(decoded.reduce((n, x) => n + x.count, 0), lane.total);
+        assert.ok(decoded.every((x, j) => x.bin >= 0 && x.bin < t.bins && (j === 0 || x.bin > decoded[j - 1].bin)), lane.topic);
+      }
+    }
+  });
+
+  it('a wide range with more messages than it may scan gets bucket-wide bins, still exact', () => {
+    const stats = sessionStats(white.db);
+    const start = stats.startMs as number;
+    // A fifth of the session over 2000 bins: each narrower than the index's buckets.
+    const range = { fromMs: start + stats.durationSec * 400, toMs: start + stats.durationSec * 600, bins: 2000 };
+    const fine = timeline(white.db, range);
+    const coarse = timeline(white.db, { ...range, messageScanLimit: 10 });
+    assert.equal(fine.bins, 2000);
+    assert.ok(coarse.bins < 2000 && coarse.bins > 1, `${coarse.bins} bins`);
+    assert.ok(coarse.binMs > fine.binMs);
+    const total = (t: typeof fine): number => t.lanes.reduce((n, l) => n + l.total, 0);
+    assert.ok(total(fine) > 10);
+    assert.equal(total(coarse), total(fine));
   });
 
   it('pages messages of a topic set in time order', () => {

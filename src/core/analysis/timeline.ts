@@ -13,6 +13,8 @@ export interface TimelineQuery {
   bins?: number;
   /** Lanes to draw; default every topic (at most 200, most messages first). */
   topics?: string[];
+  /** Default `MESSAGE_SCAN_LIMIT`. */
+  messageScanLimit?: number;
 }
 
 /**
@@ -48,28 +50,93 @@ export interface TimelineBin {
   id: number;
 }
 
-/**
- * The rows to bin, as `(topic, t, n, first)`: the messages of the range, or — when bins
- * are at least a bucket wide — the index's buckets that lie wholly inside the range plus
- * the messages of the two partial edges, so counts stay exact.
- */
-function rowSource(db: Database, fromMs: number, toMs: number, binMs: number): { sql: string; params: number[] } {
-  const messages = (where: string): string => `SELECT topic, ts_ms AS t, 1 AS n, id AS first FROM mqtt_messages WHERE ${where}`;
-  const b = bucketsOf(db);
-  if (b && binMs >= b.bucketMs) {
-    const lo = Math.ceil((fromMs - b.originMs) / b.bucketMs);
-    const hi = Math.floor((toMs - b.originMs) / b.bucketMs) - 1;
-    if (lo <= hi) {
-      const loStart = b.originMs + lo * b.bucketMs;
-      const hiEnd = b.originMs + (hi + 1) * b.bucketMs;
-      return {
-        sql: `(SELECT topic, bucket * ${b.bucketMs} + ${b.originMs} AS t, count AS n, first_id AS first FROM timeline_buckets WHERE bucket >= ? AND bucket <= ?
-               UNION ALL ${messages('ts_ms >= ? AND ts_ms < ?')} UNION ALL ${messages('ts_ms >= ? AND ts_ms <= ?')})`,
-        params: [lo, hi, fromMs, loStart, hiEnd, toMs],
-      };
-    }
+interface Grid {
+  fromMs: number;
+  binMs: number;
+  bins: number;
+}
+
+/** `(topic, bin, count, first id)`; a topic's rows come in bin order (a bin may repeat). */
+type BinRow = [topic: string, bin: number, n: number, first: number];
+
+function binOf(g: Grid, t: number): number {
+  // As SQL's MAX(0, MIN(CAST(... AS INTEGER), bins - 1)): the same doubles, the same bins.
+  return Math.max(0, Math.min(Math.trunc((t - g.fromMs) / g.binMs), g.bins - 1));
+}
+
+function topicFilter(topics: string[] | undefined): string {
+  return topics ? `AND topic IN (${topics.map(() => '?').join(',')})` : '';
+}
+
+/** Messages of `[fromMs, toMs]` (`toMs` excluded when `open`) binned in SQL, by topic and bin. */
+function binnedMessages(db: Database, g: Grid, fromMs: number, toMs: number, open: boolean, topics: string[] | undefined, each: (row: BinRow) => void): void {
+  const stmt = db.prepare(
+    `SELECT topic, MAX(0, MIN(CAST((ts_ms - ?) / ? AS INTEGER), ?)) AS b, COUNT(*) AS n, MIN(id) AS first
+     FROM mqtt_messages WHERE ts_ms >= ? AND ts_ms ${open ? '<' : '<='} ? ${topicFilter(topics)}
+     GROUP BY topic, b ORDER BY topic, b`,
+  );
+  try {
+    stmt.bind([g.fromMs, g.binMs, g.bins - 1, fromMs, toMs, ...(topics ?? [])]);
+    while (stmt.step()) each(stmt.get() as BinRow);
+  } finally {
+    stmt.free();
   }
-  return { sql: `(${messages('ts_ms >= ? AND ts_ms <= ?')})`, params: [fromMs, toMs] };
+}
+
+function byTopic(rows: BinRow[]): Map<string, BinRow[]> {
+  const m = new Map<string, BinRow[]>();
+  for (const r of rows) {
+    const list = m.get(r[0]);
+    if (list) list.push(r);
+    else m.set(r[0], [r]);
+  }
+  return m;
+}
+
+/**
+ * The rows of a range when bins are at least a bucket wide: the buckets wholly inside,
+ * binned here while streaming them in key order (SQLite's GROUP BY over a computed bin
+ * sorts, about 3× slower), plus the messages of the two partial edges, so counts stay
+ * exact. Per topic the order is lower edge, buckets, upper edge: time order.
+ */
+function binnedBuckets(db: Database, g: Grid, b: Buckets, lo: number, hi: number, toMs: number, topics: string[] | undefined, each: (row: BinRow) => void): void {
+  const loStart = b.originMs + lo * b.bucketMs;
+  const hiEnd = b.originMs + (hi + 1) * b.bucketMs;
+  const edge = (from: number, to: number, open: boolean): Map<string, BinRow[]> => {
+    const rows: BinRow[] = [];
+    binnedMessages(db, g, from, to, open, topics, (r) => rows.push(r));
+    return byTopic(rows);
+  };
+  const lower = edge(g.fromMs, loStart, true);
+  const upper = edge(hiEnd, toMs, false);
+  const flushUpper = (topic: string): void => {
+    upper.get(topic)?.forEach(each);
+    upper.delete(topic);
+  };
+  const stmt = db.prepare(`SELECT topic, bucket, count, first_id FROM timeline_buckets WHERE bucket >= ? AND bucket <= ? ${topicFilter(topics)} ORDER BY topic, bucket`);
+  let current: string | undefined;
+  try {
+    stmt.bind([lo, hi, ...(topics ?? [])]);
+    while (stmt.step()) {
+      const [topic, bucket, n, first] = stmt.get() as BinRow;
+      if (topic !== current) {
+        if (current !== undefined) flushUpper(current);
+        current = topic;
+        lower.get(topic)?.forEach(each);
+        lower.delete(topic);
+      }
+      each([topic, binOf(g, b.originMs + bucket * b.bucketMs), n, first]);
+    }
+  } finally {
+    stmt.free();
+  }
+  if (current !== undefined) flushUpper(current);
+  // Topics seen only at the edges.
+  for (const [topic, rows] of lower) {
+    rows.forEach(each);
+    flushUpper(topic);
+  }
+  for (const rows of upper.values()) rows.forEach(each);
 }
 
 interface Buckets {
@@ -86,63 +153,87 @@ function bucketsOf(db: Database): Buckets | undefined {
   return Number.isFinite(b.bucketMs) && b.bucketMs > 0 && Number.isFinite(b.originMs) ? b : undefined;
 }
 
+/** SQLite orders TEXT by its UTF-8 bytes; so do the lanes on a tie. */
+/** More messages in the range than binning them one by one answers quickly (~50 ms). */
+export const MESSAGE_SCAN_LIMIT = 50_000;
+
+function manyMessages(db: Database, fromMs: number, toMs: number, limit: number): boolean {
+  const r = queryAll<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM (SELECT 1 FROM mqtt_messages WHERE ts_ms >= ? AND ts_ms <= ? LIMIT ?)', [fromMs, toMs, limit + 1])[0];
+  return (r?.n ?? 0) > limit;
+}
+
+function utf8Order(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /**
- * Messages binned per topic for a time range, grouped in SQL, so the size depends on the
- * width, not the session. When a bin is at least one of the index's buckets wide, bins
- * are summed from the buckets (a bucket counts in the bin holding its start: edges may
- * shift by under a bucket); narrower bins count the messages themselves.
+ * Messages binned per topic for a time range, so the size depends on the width, not the
+ * session. When a bin is at least one of the index's buckets wide, bins are summed from
+ * the buckets (a bucket counts in the bin holding its start: edges may shift by under a
+ * bucket); narrower bins count the messages themselves, grouped in SQL — unless the range
+ * holds more than `MESSAGE_SCAN_LIMIT` messages: then the bins are made a bucket wide
+ * (fewer than asked; `bins` tells), so that every query stays fast.
  */
 export function timeline(db: Database, q: TimelineQuery = {}): Timeline {
-  const bounds = queryAll<{ lo: number | null; hi: number | null }>(db, 'SELECT MIN(ts_ms) AS lo, MAX(ts_ms) AS hi FROM mqtt_messages')[0];
+  // Two subqueries: SQLite answers MIN or MAX alone from the index, both at once by a scan.
+  const bounds =
+    q.fromMs === undefined || q.toMs === undefined
+      ? queryAll<{ lo: number | null; hi: number | null }>(db, 'SELECT (SELECT MIN(ts_ms) FROM mqtt_messages) AS lo, (SELECT MAX(ts_ms) FROM mqtt_messages) AS hi')[0]
+      : undefined;
   const fromMs = q.fromMs ?? bounds?.lo ?? 0;
   const toMs = Math.max(fromMs, q.toMs ?? bounds?.hi ?? fromMs);
   const bins = Math.max(1, Math.min(MAX_BINS, Math.floor(q.bins ?? MAX_BINS)));
   // A zero-length range still draws: one millisecond spread over the bins.
-  const binMs = Math.max(toMs - fromMs, 1) / bins;
-  const rows = rowSource(db, fromMs, toMs, binMs);
-  const topicRows = queryAll<{ topic: string; n: number }>(db, `SELECT topic, SUM(n) AS n FROM ${rows.sql} GROUP BY topic ORDER BY n DESC, topic`, rows.params);
-  const wanted = q.topics ? new Set(q.topics) : undefined;
-  const chosen = topicRows.filter((r) => !wanted || wanted.has(r.topic));
-  const omittedTopics = Math.max(0, chosen.length - MAX_LANES);
-  const topics = chosen.slice(0, MAX_LANES).map((r) => r.topic);
-  const laneOf = new Map(topics.map((t, i) => [t, i]));
-  const lanes: TimelineLane[] = topics.map((topic) => ({ topic, total: 0, firstBin: -1, counts: [], idSteps: [] }));
-  if (topics.length === 0) return { fromMs, toMs, binMs, bins, lanes, omittedTopics };
+  const g: Grid = { fromMs, binMs: Math.max(toMs - fromMs, 1) / bins, bins };
+  const topics = q.topics ? [...new Set(q.topics)] : undefined;
 
-  const all = !q.topics && omittedTopics === 0;
-  const stmt = db.prepare(
-    `SELECT topic, MAX(0, MIN(CAST((t - ?) / ? AS INTEGER), ?)) AS b, SUM(n) AS n, MIN(first) AS first
-     FROM ${rows.sql} ${all ? '' : `WHERE topic IN (${topics.map(() => '?').join(',')})`}
-     GROUP BY topic, b ORDER BY topic, b`,
-  );
-  try {
-    stmt.bind([fromMs, binMs, bins - 1, ...rows.params, ...(all ? [] : topics)]);
-    let lane: TimelineLane | undefined;
-    let prevBin = 0;
-    let prevId = 0;
-    while (stmt.step()) {
-      const [topic, bin, n, first] = stmt.get() as [string, number, number, number];
-      if (lane?.topic !== topic) {
-        const i = laneOf.get(topic);
-        if (i === undefined) continue;
-        lane = lanes[i];
-        lane.firstBin = bin;
-        prevBin = bin;
-        prevId = 0;
-      } else {
-        (lane.binSteps ??= []).push(bin - prevBin);
-        prevBin = bin;
-      }
-      lane.total += n;
-      lane.counts.push(n);
-      lane.idSteps.push(first - prevId);
-      prevId = first;
+  const lanes = new Map<string, TimelineLane>();
+  let lane: TimelineLane | undefined;
+  let prevBin = 0;
+  let prevId = 0;
+  const add = ([topic, bin, n, first]: BinRow): void => {
+    if (lane?.topic !== topic) {
+      lane = lanes.get(topic);
+      if (!lane) lanes.set(topic, (lane = { topic, total: 0, firstBin: -1, counts: [], idSteps: [] }));
     }
-  } finally {
-    stmt.free();
+    lane.total += n;
+    if (lane.firstBin >= 0 && bin === prevBin) {
+      // Same bin again (an edge next to a bucket): add up, keep the earlier message.
+      const last = lane.counts.length - 1;
+      lane.counts[last] += n;
+      if (first < prevId) {
+        lane.idSteps[last] += first - prevId;
+        prevId = first;
+      }
+      return;
+    }
+    if (lane.firstBin < 0) {
+      lane.firstBin = bin;
+      prevId = 0;
+    } else (lane.binSteps ??= []).push(bin - prevBin);
+    prevBin = bin;
+    lane.counts.push(n);
+    lane.idSteps.push(first - prevId);
+    prevId = first;
+  };
+
+  if (topics?.length !== 0) {
+    const b = bucketsOf(db);
+    if (b && g.binMs < b.bucketMs && toMs - fromMs >= 2 * b.bucketMs && manyMessages(db, fromMs, toMs, q.messageScanLimit ?? MESSAGE_SCAN_LIMIT)) {
+      // Too many messages to count one by one: bins a bucket wide or more, fewer than asked.
+      g.bins = Math.floor((toMs - fromMs) / b.bucketMs);
+      g.binMs = (toMs - fromMs) / g.bins;
+    }
+    const lo = b ? Math.ceil((fromMs - b.originMs) / b.bucketMs) : 0;
+    const hi = b ? Math.floor((toMs - b.originMs) / b.bucketMs) - 1 : -1;
+    if (b && g.binMs >= b.bucketMs && lo <= hi) binnedBuckets(db, g, b, lo, hi, toMs, topics, add);
+    else binnedMessages(db, g, fromMs, toMs, false, topics, add);
   }
-  for (const lane of lanes) if (lane.binSteps?.every((s) => s === 1)) delete lane.binSteps;
-  return { fromMs, toMs, binMs, bins, lanes, omittedTopics };
+
+  const chosen = [...lanes.values()].sort((x, y) => y.total - x.total || utf8Order(x.topic, y.topic));
+  const kept = chosen.slice(0, MAX_LANES);
+  for (const l of kept) if (l.binSteps?.every((s) => s === 1)) delete l.binSteps;
+  return { fromMs, toMs, binMs: g.binMs, bins: g.bins, lanes: kept, omittedTopics: chosen.length - kept.length };
 }
 
 /** A lane's occupied bins, expanded. */
