@@ -16,6 +16,7 @@ import {
   rebuildIndex,
   searchSessions,
 } from './commands/sessionCommands';
+import { disposeCoreWorker } from './coreWorker';
 import { Disposable } from './lifecycle';
 import { ExtensionLog } from './log';
 import { existingFolders, onSettingsChanged, readSettings } from './settings';
@@ -129,6 +130,7 @@ class MqttSessionsExtension extends Disposable {
         }),
       );
     }
+    this.register({ dispose: disposeCoreWorker });
     this.register(onSettingsChanged(() => void this.setLogFolder()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.recover()));
     // After activation: reading settings loads zod, recovery reads the session folders.

@@ -179,3 +179,37 @@ function parseProps(text: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** A message as recorded: what "Save as Test Topic" and "Export Selection" write. */
+export interface RecordedMessage {
+  topic: string;
+  payload: string;
+  payloadEncoding: 'utf8' | 'base64';
+  timestamp: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+const RECORDED = 'topic, payload, payload_encoding, timestamp, qos, retain';
+type RecordedRow = { topic: string; payload: string; payload_encoding: string; timestamp: string; qos: number; retain: number };
+
+function recorded(r: RecordedRow): RecordedMessage {
+  return { topic: r.topic, payload: r.payload, payloadEncoding: r.payload_encoding === 'base64' ? 'base64' : 'utf8', timestamp: r.timestamp, qos: r.qos as 0 | 1 | 2, retain: r.retain === 1 };
+}
+
+export function recordedMessage(db: Database, id: number): RecordedMessage | undefined {
+  const row = queryAll<RecordedRow>(db, `SELECT ${RECORDED} FROM mqtt_messages WHERE id = ?`, [id])[0];
+  return row && recorded(row);
+}
+
+/** Every message of a range and topic set (all when no topics), in time order. */
+export function selectedMessages(db: Database, q: Omit<MessagePageQuery, 'offset' | 'limit'>): RecordedMessage[] {
+  const { sql, params } = rangeWhere(q);
+  return queryAll<RecordedRow>(db, `SELECT ${RECORDED} FROM mqtt_messages ${sql} ORDER BY ts_ms, id`, params).map(recorded);
+}
+
+/** Id, time and topic of the given messages, in id order. */
+export function messageHeads(db: Database, ids: number[]): { id: number; timestamp: string; topic: string }[] {
+  if (!ids.length) return [];
+  return queryAll(db, `SELECT id, timestamp, topic FROM mqtt_messages WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`, ids);
+}

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionFiles } from '../../core/session/sessionFiles';
+import { coreWorker } from '../coreWorker';
 import type { ExtensionLog } from '../log';
 import { existingFolders, readSettings, recordingFolder } from '../settings';
 import type { LiveSessionsNode, LiveSessionsView } from '../views/liveSessionsView';
@@ -20,14 +21,11 @@ export async function openSessionReport(storage: vscode.Uri, arg?: unknown): Pro
   const files = await sessionArg(arg, vscode.l10n.t('Report of which session?'));
   if (!files) return;
   const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Analysing {0}…', files.name), cancellable: false }, async () => {
-    const { openAnalysis } = await import('../../core/analysis/analysisDb');
-    const { analyzeOpened } = await import('../../core/analysis/sessionAnalysis');
-    const { renderSessionReportMarkdown } = await import('../../core/analysis/sessionReport');
-    const a = await openAnalysis(files, { naive: readSettings().naiveTimestamps });
+    const session = (await coreWorker()).session(files.log ?? files.db ?? files.dir, readSettings().naiveTimestamps);
     try {
-      return renderSessionReportMarkdown(analyzeOpened(files, a));
+      return await session.call('report', files);
     } finally {
-      a.close();
+      session.close();
     }
   });
   await showMarkdown(storage, `session-${files.name}`, text);
@@ -98,11 +96,12 @@ export async function deleteSession(arg?: unknown): Promise<void> {
 export async function searchSessions(log: ExtensionLog): Promise<void> {
   const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Search words in topics and payloads (all sessions)') });
   if (!text) return;
-  const { searchFolder } = await import('../../core/search/sessionSearch');
+  const worker = await coreWorker();
   const hits = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching…') }, async () => {
     const all = [];
     for (const dir of await existingFolders(readSettings().sessionFolders)) {
-      const r = await searchFolder(dir, { text, limit: 200 }, { naive: readSettings().naiveTimestamps, onIndexed: (s) => log.info('index', `indexed ${s} for search`) });
+      const r = await worker.folder('search', dir, { text, limit: 200 }, readSettings().naiveTimestamps);
+      for (const s of r.indexed) log.info('index', `indexed ${s} for search`);
       for (const e of r.errors) log.warn('search', `${e.session}: ${e.error}`);
       all.push(...r.hits.map((h) => ({ ...h, dir })));
     }

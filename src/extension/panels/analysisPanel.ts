@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ZodType } from 'zod';
-import type { AnalysisDb } from '../../core/analysis/analysisDb';
+import type { RemoteSession } from '../../core/worker/coreWorkerClient';
+import type { SessionAnswer, SessionArgs, SessionOperations } from '../../core/worker/workerOperations';
+import { coreWorker } from '../coreWorker';
 import { Disposable } from '../lifecycle';
 import type { ExtensionLog } from '../log';
 import { readSettings } from '../settings';
@@ -30,13 +32,14 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 }
 
 /**
- * A panel over one session's analysis: keeps the index open while shown, validates each
- * webview message with the panel's protocol schema, answers with bounded results. One
+ * A panel over one session's analysis: keeps the session open in the core worker while
+ * shown (never in the extension host), validates each webview message with the panel's
+ * protocol schema, answers with bounded results. One
  * panel per kind and session; `restore` brings it back after a reload (serializer).
  */
 export abstract class AnalysisPanel<State extends { sessionPath: string }, Request, Event> extends Disposable {
   private static readonly open = new Map<string, AnalysisPanel<{ sessionPath: string }, unknown, unknown>>();
-  private analysis: Promise<AnalysisDb> | undefined;
+  private readonly remote: Promise<RemoteSession>;
 
   protected constructor(
     protected readonly host: PanelHost,
@@ -51,8 +54,12 @@ export abstract class AnalysisPanel<State extends { sessionPath: string }, Reque
     panel.webview.html = webviewHtml(panel.webview, host.extensionUri, kind.entry, path.basename(state.sessionPath), state);
     this.register(panel.webview.onDidReceiveMessage((raw: unknown) => void this.onRequest(raw)));
     this.register(panel.onDidDispose(() => this.dispose()));
+    this.remote = coreWorker().then((c) => c.session(state.sessionPath, readSettings().naiveTimestamps));
     // Open the index while the webview loads; its first request then finds it ready.
-    this.db().catch(() => undefined);
+    this.remote
+      .then((r) => r.opened())
+      .then((o) => o.indexed && host.log.info('index', `indexed ${o.name}`))
+      .catch(() => undefined);
   }
 
   private get key(): string {
@@ -70,13 +77,14 @@ export abstract class AnalysisPanel<State extends { sessionPath: string }, Reque
     void this.panel.webview.postMessage(event);
   }
 
-  protected db(): Promise<AnalysisDb> {
-    this.analysis ??= (async () => {
-      const { openAnalysis } = await import('../../core/analysis/analysisDb');
-      const { resolveSession } = await import('../../core/session/sessionFiles');
-      return openAnalysis(await resolveSession(this.state.sessionPath), { naive: readSettings().naiveTimestamps, onIndexed: (s) => this.host.log.info('index', `indexed ${s}`) });
-    })();
-    return this.analysis;
+  /** The session's name, once it is open. */
+  protected async sessionName(): Promise<string> {
+    return (await (await this.remote).opened()).name;
+  }
+
+  /** Runs a query on this panel's session in the core worker. */
+  protected async call<K extends keyof SessionOperations>(op: K, ...args: SessionArgs<K>): Promise<SessionAnswer<K>> {
+    return (await this.remote).call(op, ...args);
   }
 
   protected abstract handle(request: Request): Promise<void>;
@@ -99,7 +107,7 @@ export abstract class AnalysisPanel<State extends { sessionPath: string }, Reque
   override dispose(): void {
     if (this.isDisposed) return;
     AnalysisPanel.open.delete(this.key);
-    void this.analysis?.then((a) => a.close(), () => undefined);
+    void this.remote.then((r) => r.close(), () => undefined);
     this.panel.dispose();
     super.dispose();
   }

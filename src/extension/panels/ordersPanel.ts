@@ -31,30 +31,15 @@ export class OrdersPanel extends AnalysisPanel<OrdersPanelState, OrdersPanelRequ
   }
 
   protected async handle(r: OrdersPanelRequest): Promise<void> {
-    const { ordersOf, orderDetail } = await import('../../core/analysis/sessionAnalysis');
     switch (r.type) {
       case 'ready': {
-        const a = await this.db();
-        const result = ordersOf(a.db);
-        this.post({
-          type: 'init',
-          name: a.name,
-          orders: result.orders.map(({ messageIds: _ids, transitions: _t, ...rest }) => rest),
-          requests: result.requests,
-          workpieces: result.workpieces,
-          state: this.state,
-        });
+        const [name, result] = await Promise.all([this.sessionName(), this.call('orders')]);
+        this.post({ type: 'init', name, orders: result.orders, requests: result.requests, workpieces: result.workpieces, state: this.state });
         return;
       }
       case 'order': {
-        const a = await this.db();
-        const order = orderDetail(a.db, r.orderId);
-        const { queryAll } = await import('../../core/index/sqlJs');
-        const ids = order?.messageIds.slice(0, MAX_ORDER_MESSAGES) ?? [];
-        const rows = ids.length
-          ? queryAll<{ id: number; timestamp: string; topic: string }>(a.db, `SELECT id, timestamp, topic FROM mqtt_messages WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`, ids)
-          : [];
-        this.post({ type: 'order', requestId: r.requestId, order: order && { ...order, messageIds: ids }, messages: rows, more: Math.max(0, (order?.messageIds.length ?? 0) - ids.length) });
+        const { order, messages, more } = await this.call('order', r.orderId, MAX_ORDER_MESSAGES);
+        this.post({ type: 'order', requestId: r.requestId, order, messages, more });
         return;
       }
       case 'state':

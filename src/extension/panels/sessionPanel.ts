@@ -40,39 +40,30 @@ export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelR
   protected async handle(r: SessionPanelRequest): Promise<void> {
     switch (r.type) {
       case 'ready': {
-        const a = await this.db();
-        const { sessionStats, categoryStats } = await import('../../core/analysis/sessionStats');
-        const s = sessionStats(a.db);
+        const { name, stats: s, categories } = await this.call('stats');
         this.post({
           type: 'init',
-          name: a.name,
+          name,
           stats: { messages: s.messages, topics: s.topics, start: s.start, end: s.end, startMs: s.startMs, endMs: s.endMs, durationSec: s.durationSec, bytes: s.bytes },
-          categories: categoryStats(s.perTopic),
+          categories,
           topics: s.perTopic.map((t) => ({ topic: t.topic, category: t.category, subcategory: t.subcategory, count: t.count, prefiltered: t.prefiltered })),
           state: this.state,
         });
         return;
       }
       case 'timeline': {
-        const a = await this.db();
-        const { timeline } = await import('../../core/analysis/timeline');
-        const t0 = performance.now();
-        const t = timeline(a.db, { fromMs: r.fromMs, toMs: r.toMs, bins: r.bins, topics: r.topics });
-        this.post({ type: 'timeline', requestId: r.requestId, timeline: t, elapsedMs: performance.now() - t0 });
+        const { timeline, elapsedMs } = await this.call('timeline', { fromMs: r.fromMs, toMs: r.toMs, bins: r.bins, topics: r.topics });
+        this.post({ type: 'timeline', requestId: r.requestId, timeline, elapsedMs });
         return;
       }
       case 'messages': {
-        const a = await this.db();
-        const { messagePage } = await import('../../core/analysis/messageBrowser');
-        this.post({ type: 'messages', requestId: r.requestId, page: messagePage(a.db, { fromMs: r.fromMs, toMs: r.toMs, topics: r.topics.length ? r.topics : undefined, offset: r.offset, limit: r.limit }) });
+        const page = await this.call('messages', { fromMs: r.fromMs, toMs: r.toMs, topics: r.topics.length ? r.topics : undefined, offset: r.offset, limit: r.limit });
+        this.post({ type: 'messages', requestId: r.requestId, page });
         return;
       }
-      case 'detail': {
-        const a = await this.db();
-        const { messageDetail } = await import('../../core/analysis/messageBrowser');
-        this.post({ type: 'detail', requestId: r.requestId, detail: messageDetail(a.db, r.id) });
+      case 'detail':
+        this.post({ type: 'detail', requestId: r.requestId, detail: await this.call('detail', r.id) });
         return;
-      }
       case 'state':
         this.state = { ...r.state, sessionPath: this.state.sessionPath };
         return;
@@ -84,55 +75,30 @@ export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelR
         if (!vscode.workspace.isTrusted) return this.post({ type: 'notice', level: 'error', text: vscode.l10n.t('Replay is not available in an untrusted workspace.') });
         {
           // The replayer takes offsets from the session's first message.
-          const { sessionStats } = await import('../../core/analysis/sessionStats');
-          const start = sessionStats((await this.db()).db).startMs ?? 0;
+          const start = (await this.call('stats')).stats.startMs ?? 0;
           return this.host.replay(this.state.sessionPath, r.fromMs === undefined ? undefined : r.fromMs - start, r.toMs === undefined ? undefined : r.toMs - start, r.topics);
         }
     }
   }
 
   private async saveTestTopic(id: number): Promise<void> {
-    const a = await this.db();
-    const { queryAll } = await import('../../core/index/sqlJs');
-    const row = queryAll<{ topic: string; payload: string; payload_encoding: string; qos: number; retain: number; timestamp: string }>(
-      a.db,
-      'SELECT topic, payload, payload_encoding, qos, retain, timestamp FROM mqtt_messages WHERE id = ?',
-      [id],
-    )[0];
-    if (!row) return;
+    const m = await this.call('recorded', id);
+    if (!m) return;
     const { testTopicFromMessage, testTopicFileName, writeTestTopic } = await import('../../core/testTopics/testTopicFile');
     const folders = await existingFolders(readSettings().testTopicFolders);
     const wf = vscode.workspace.workspaceFolders?.[0];
     const dir = folders[0] ?? (wf ? vscode.Uri.joinPath(wf.uri, readSettings().testTopicFolders[0] ?? 'test_topics').fsPath : undefined);
     if (!dir) return;
-    const payload = Buffer.from(row.payload, row.payload_encoding === 'base64' ? 'base64' : 'utf8');
-    const topic = testTopicFromMessage({ topic: row.topic, payload, qos: row.qos as 0 | 1 | 2, retain: row.retain === 1, timestamp: row.timestamp });
-    let name = testTopicFileName(row.topic);
-    for (let i = 2; !(await writeTestTopic(dir, name, topic)); i++) name = testTopicFileName(row.topic, i);
+    const topic = testTopicFromMessage({ ...m, payload: Buffer.from(m.payload, m.payloadEncoding) });
+    let name = testTopicFileName(m.topic);
+    for (let i = 2; !(await writeTestTopic(dir, name, topic)); i++) name = testTopicFileName(m.topic, i);
     this.post({ type: 'notice', level: 'info', text: vscode.l10n.t('Saved as {0}', path.join(vscode.workspace.asRelativePath(dir), name)) });
   }
 
   private async exportSelection(fromMs: number | undefined, toMs: number | undefined, topics: string[]): Promise<void> {
     const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file(`${this.state.sessionPath.replace(/\.(log|db)$/, '')}-selection.json`) });
     if (!target) return;
-    const a = await this.db();
-    const { queryAll } = await import('../../core/index/sqlJs');
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (fromMs !== undefined) {
-      where.push('ts_ms >= ?');
-      params.push(fromMs);
-    }
-    if (toMs !== undefined) {
-      where.push('ts_ms <= ?');
-      params.push(toMs);
-    }
-    if (topics.length) {
-      where.push(`topic IN (${topics.map(() => '?').join(',')})`);
-      params.push(...topics);
-    }
-    const rows = queryAll<Record<string, unknown>>(a.db, `SELECT topic, payload, timestamp, qos, retain, payload_encoding AS payloadEncoding FROM mqtt_messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_ms, id`, params);
-    await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(rows.map((r) => ({ ...r, retain: r.retain === 1 })), null, 2)));
-    this.post({ type: 'notice', level: 'info', text: vscode.l10n.t('Exported {0} messages.', rows.length) });
+    const n = await this.call('exportSelection', { fromMs, toMs, topics: topics.length ? topics : undefined }, target.fsPath);
+    this.post({ type: 'notice', level: 'info', text: vscode.l10n.t('Exported {0} messages.', n) });
   }
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { SessionSummary } from '../../core/session/sessionSummary';
 import { formatDuration } from '../../core/util/units';
+import { coreWorker } from '../coreWorker';
 import { Disposable } from '../lifecycle';
 import { existingFolders, onSettingsChanged, readSettings } from '../settings';
 
@@ -71,10 +72,10 @@ export class SessionsView extends Disposable implements vscode.TreeDataProvider<
     const id = path.join(files.dir, files.name);
     const cached = this.summaries.get(id);
     if (cached?.key === key) return cached;
-    const { summarizeSession } = await import('../../core/session/sessionSummary');
     let entry: { key: string; summary?: SessionSummary; error?: string };
     try {
-      entry = { key, summary: await summarizeSession(files, { naive: readSettings().naiveTimestamps }) };
+      // In the core worker: a large session's index would block the extension host.
+      entry = { key, summary: await (await coreWorker()).folder('summarize', files, readSettings().naiveTimestamps) };
     } catch (err) {
       entry = { key, error: (err as Error).message };
     }
