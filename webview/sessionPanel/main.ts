@@ -172,7 +172,7 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
     lane.counts.forEach((count, i) => {
       if (i > 0) bin += lane.binSteps ? lane.binSteps[i - 1] : 1;
       id += lane.idSteps[i];
-      points.push({ x: t.fromMs + (bin + 0.5) * t.binMs, y, count, id, topic: lane.topic, bin });
+      points.push({ x: t.binFromMs + (bin + 0.5) * t.binMs, y, count, id, topic: lane.topic, bin });
     });
   });
   const labels = t.lanes.map((l) => l.topic);
@@ -243,7 +243,13 @@ function drawTimeline(t: Timeline, elapsedMs: number): void {
 function openBin(p: Point | undefined): void {
   const t = timelineData;
   if (!p || !t) return;
-  selection = { fromMs: t.fromMs + p.bin * t.binMs, toMs: t.fromMs + (p.bin + 1) * t.binMs, topics: [p.topic] };
+  // A bin holds [start, end): the table asks for an inclusive end, so stop just short of it.
+  const end = t.binFromMs + (p.bin + 1) * t.binMs;
+  selection = {
+    fromMs: Math.max(t.fromMs, t.binFromMs + p.bin * t.binMs),
+    toMs: p.bin >= t.bins - 1 ? t.toMs : Math.min(t.toMs, end - 1e-6),
+    topics: [p.topic],
+  };
   requestMessages(0);
   requestDetail(p.id);
 }

@@ -36,6 +36,8 @@ export interface TimelineLane {
 export interface Timeline {
   fromMs: number;
   toMs: number;
+  /** Bin i holds the messages of [binFromMs + i·binMs, binFromMs + (i+1)·binMs) within the range. */
+  binFromMs: number;
   binMs: number;
   bins: number;
   lanes: TimelineLane[];
@@ -51,9 +53,42 @@ export interface TimelineBin {
 }
 
 interface Grid {
+  /** Start of bin 0. */
   fromMs: number;
   binMs: number;
   bins: number;
+  /** Set when the bins are summed from the index's buckets: the whole ones `lo..hi`. */
+  buckets?: Buckets & { lo: number; hi: number };
+}
+
+/**
+ * The bins of a range. Bins at least a bucket wide are whole multiples of the bucket,
+ * laid on the buckets' boundaries (bin 0 starting up to a bin before `fromMs`), so that
+ * every bucket falls in one bin and a bin holds exactly the messages of its time span.
+ * No more bins than asked. Narrower bins start at `fromMs` and count messages — unless the range holds more than
+ * `scanLimit` messages: then they are made a bucket wide (fewer than asked).
+ */
+function grid(db: Database, fromMs: number, toMs: number, asked: number, scanLimit: number): Grid {
+  const span = Math.max(toMs - fromMs, 1);
+  const b = bucketsOf(db);
+  let binMs = span / asked;
+  if (!b) return { fromMs, binMs, bins: asked };
+  const lo = Math.ceil((fromMs - b.originMs) / b.bucketMs);
+  const hi = Math.floor((toMs - b.originMs) / b.bucketMs) - 1;
+  // One bin cannot be laid on the buckets' boundaries unless the range starts on one: count messages.
+  if (lo > hi || asked < 2) return { fromMs, binMs, bins: asked };
+  if (binMs < b.bucketMs) {
+    if (toMs - fromMs < 2 * b.bucketMs || !manyMessages(db, fromMs, toMs, scanLimit)) return { fromMs, binMs, bins: asked };
+    binMs = b.bucketMs;
+  }
+  const loStart = b.originMs + lo * b.bucketMs;
+  for (let k = Math.ceil(binMs / b.bucketMs - 1e-9); ; k++) {
+    binMs = k * b.bucketMs;
+    // [fromMs, loStart) is shorter than a bucket: one bin before loStart holds it.
+    const start = loStart > fromMs ? loStart - binMs : loStart;
+    const bins = Math.max(1, Math.ceil((toMs - start) / binMs));
+    if (bins <= asked) return { fromMs: start, binMs, bins, buckets: { ...b, lo, hi } };
+  }
 }
 
 /** `(topic, bin, count, first id)`; a topic's rows come in bin order (a bin may repeat). */
@@ -99,7 +134,8 @@ function byTopic(rows: BinRow[]): Map<string, BinRow[]> {
  * sorts, about 3× slower), plus the messages of the two partial edges, so counts stay
  * exact. Per topic the order is lower edge, buckets, upper edge: time order.
  */
-function binnedBuckets(db: Database, g: Grid, b: Buckets, lo: number, hi: number, toMs: number, topics: string[] | undefined, each: (row: BinRow) => void): void {
+function binnedBuckets(db: Database, g: Grid, b: Buckets & { lo: number; hi: number }, fromMs: number, toMs: number, topics: string[] | undefined, each: (row: BinRow) => void): void {
+  const { lo, hi } = b;
   const loStart = b.originMs + lo * b.bucketMs;
   const hiEnd = b.originMs + (hi + 1) * b.bucketMs;
   const edge = (from: number, to: number, open: boolean): Map<string, BinRow[]> => {
@@ -107,7 +143,7 @@ function binnedBuckets(db: Database, g: Grid, b: Buckets, lo: number, hi: number
     binnedMessages(db, g, from, to, open, topics, (r) => rows.push(r));
     return byTopic(rows);
   };
-  const lower = edge(g.fromMs, loStart, true);
+  const lower = edge(fromMs, loStart, true);
   const upper = edge(hiEnd, toMs, false);
   const flushUpper = (topic: string): void => {
     upper.get(topic)?.forEach(each);
@@ -168,11 +204,8 @@ function utf8Order(a: string, b: string): number {
 
 /**
  * Messages binned per topic for a time range, so the size depends on the width, not the
- * session. When a bin is at least one of the index's buckets wide, bins are summed from
- * the buckets (a bucket counts in the bin holding its start: edges may shift by under a
- * bucket); narrower bins count the messages themselves, grouped in SQL — unless the range
- * holds more than `MESSAGE_SCAN_LIMIT` messages: then the bins are made a bucket wide
- * (fewer than asked; `bins` tells), so that every query stays fast.
+ * session. Every bin counts exactly the messages of its time span (see `grid`): from the
+ * index's buckets when bins are at least a bucket wide, else from the messages.
  */
 export function timeline(db: Database, q: TimelineQuery = {}): Timeline {
   // Two subqueries: SQLite answers MIN or MAX alone from the index, both at once by a scan.
@@ -182,9 +215,8 @@ export function timeline(db: Database, q: TimelineQuery = {}): Timeline {
       : undefined;
   const fromMs = q.fromMs ?? bounds?.lo ?? 0;
   const toMs = Math.max(fromMs, q.toMs ?? bounds?.hi ?? fromMs);
-  const bins = Math.max(1, Math.min(MAX_BINS, Math.floor(q.bins ?? MAX_BINS)));
-  // A zero-length range still draws: one millisecond spread over the bins.
-  const g: Grid = { fromMs, binMs: Math.max(toMs - fromMs, 1) / bins, bins };
+  const asked = Math.max(1, Math.min(MAX_BINS, Math.floor(q.bins ?? MAX_BINS)));
+  const g = grid(db, fromMs, toMs, asked, q.messageScanLimit ?? MESSAGE_SCAN_LIMIT);
   const topics = q.topics ? [...new Set(q.topics)] : undefined;
 
   const lanes = new Map<string, TimelineLane>();
@@ -218,22 +250,14 @@ export function timeline(db: Database, q: TimelineQuery = {}): Timeline {
   };
 
   if (topics?.length !== 0) {
-    const b = bucketsOf(db);
-    if (b && g.binMs < b.bucketMs && toMs - fromMs >= 2 * b.bucketMs && manyMessages(db, fromMs, toMs, q.messageScanLimit ?? MESSAGE_SCAN_LIMIT)) {
-      // Too many messages to count one by one: bins a bucket wide or more, fewer than asked.
-      g.bins = Math.floor((toMs - fromMs) / b.bucketMs);
-      g.binMs = (toMs - fromMs) / g.bins;
-    }
-    const lo = b ? Math.ceil((fromMs - b.originMs) / b.bucketMs) : 0;
-    const hi = b ? Math.floor((toMs - b.originMs) / b.bucketMs) - 1 : -1;
-    if (b && g.binMs >= b.bucketMs && lo <= hi) binnedBuckets(db, g, b, lo, hi, toMs, topics, add);
+    if (g.buckets) binnedBuckets(db, g, g.buckets, fromMs, toMs, topics, add);
     else binnedMessages(db, g, fromMs, toMs, false, topics, add);
   }
 
   const chosen = [...lanes.values()].sort((x, y) => y.total - x.total || utf8Order(x.topic, y.topic));
   const kept = chosen.slice(0, MAX_LANES);
   for (const l of kept) if (l.binSteps?.every((s) => s === 1)) delete l.binSteps;
-  return { fromMs, toMs, binMs: g.binMs, bins: g.bins, lanes: kept, omittedTopics: chosen.length - kept.length };
+  return { fromMs, toMs, binFromMs: g.fromMs, binMs: g.binMs, bins: g.bins, lanes: kept, omittedTopics: chosen.length - kept.length };
 }
 
 /** A lane's occupied bins, expanded. */
