@@ -29,15 +29,18 @@ export interface OpenAnalysisOptions {
  */
 export async function openAnalysis(files: SessionFiles, options: OpenAnalysisOptions = {}): Promise<AnalysisDb> {
   let dbPath: string | undefined;
+  let checked: DbSessionReader | undefined;
   try {
-    const ensured = await ensureIndex(files, { naive: options.naive });
+    const ensured = await ensureIndex(files, { naive: options.naive, keepOpen: true });
     if (ensured.built) options.onIndexed?.(files.name);
     dbPath = ensured.dbPath;
+    checked = ensured.reader;
   } catch (err) {
     if (!files.log || !isNotWritable(err)) throw err;
   }
   if (dbPath) {
-    const reader = await DbSessionReader.open(dbPath, options.naive);
+    // A large index takes a while to read (sql.js holds it in memory): read it once.
+    const reader = checked ?? (await DbSessionReader.open(dbPath, options.naive));
     if (reader.format === 'db-index') return { name: files.name, db: reader.db, origin: 'index', close: () => reader.close() };
     reader.close();
   }

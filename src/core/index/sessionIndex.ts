@@ -12,6 +12,8 @@ export interface EnsureIndexOptions {
   force?: boolean;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   signal?: AbortSignal;
+  /** Hand back the current index open (`reader`), so that the caller does not read it twice. */
+  keepOpen?: boolean;
 }
 
 export interface EnsureIndexResult {
@@ -22,6 +24,8 @@ export interface EnsureIndexResult {
   /** Where a `.db` that was not ours went before being replaced. */
   backup?: string;
   build?: IndexBuildResult;
+  /** With `keepOpen`, the index as it was checked, when it was current: the caller closes it. */
+  reader?: DbSessionReader;
 }
 
 /**
@@ -40,11 +44,15 @@ export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptio
     reason = 'foreign';
     try {
       const reader = await DbSessionReader.open(files.db, options.naive);
+      let kept = false;
       try {
-        if (await indexIsCurrent(reader, files.log)) return { dbPath, built: false };
+        if (await indexIsCurrent(reader, files.log)) {
+          kept = options.keepOpen === true;
+          return { dbPath, built: false, reader: kept ? reader : undefined };
+        }
         if (reader.format === 'db-index') reason = 'stale';
       } finally {
-        reader.close();
+        if (!kept) reader.close();
       }
     } catch {
       reason = 'foreign';

@@ -48,17 +48,19 @@ export function ftsQuery(text: string): string {
 
 export async function searchSession(files: SessionFiles, q: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
   let dbPath: string;
+  let checked: DbSessionReader | undefined;
   try {
-    const ensured = await ensureIndex(files, { naive: options.naive });
+    const ensured = await ensureIndex(files, { naive: options.naive, keepOpen: true });
     if (ensured.built) options.onIndexed?.(files.name);
     dbPath = ensured.dbPath;
+    checked = ensured.reader;
   } catch (err) {
     // A read-only folder cannot take an index: read the `.log` itself instead.
     if (!files.log || !isNotWritable(err)) throw err;
     const source = await openSessionSource({ ...files, db: undefined }, { naive: options.naive });
     return scanSearch(files.name, source.batches(), q);
   }
-  const reader = await DbSessionReader.open(dbPath, options.naive);
+  const reader = checked ?? (await DbSessionReader.open(dbPath, options.naive));
   try {
     return reader.format === 'db-index' ? searchIndex(files.name, reader.db, q) : await scanSearch(files.name, reader.batches(), q);
   } finally {
