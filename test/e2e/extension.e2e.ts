@@ -1,29 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { connectBroker } from '../../src/core/mqtt/brokerConnection';
 import { profileFromUrl } from '../../src/core/mqtt/brokerProfile';
 import { Mosquitto } from '../brokers';
-import { ROOT, SAMPLES, removeTempDirs, tempDir } from '../helpers';
-import { CodeServer, codeServerInstalled } from './codeServer';
+import { removeTempDirs } from '../helpers';
+import { CodeServer, VSIX, skipUnlessReady } from './codeServer';
 import { sampleWorkspace } from './workspace';
-import { Workbench, launchBrowser } from './workbench';
+import { Workbench, launchBrowser, until } from './workbench';
 
-const VSIX = path.join(ROOT, 'mqtt-session-manager.vsix');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await get();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
-    await sleep(300);
-    last = await get();
-  }
-  return last;
-}
 
 async function subscriber(url: string): Promise<{ client: MqttClient; got: { topic: string; payload: string }[] }> {
   const client = await connectBroker({ ...profileFromUrl(url), clientId: `e2e-sub-${Date.now()}` });
@@ -42,12 +29,7 @@ describe('the extension in a real VS Code (code-server + Chromium)', function ()
   let ws: string;
 
   before(async function () {
-    if (!codeServerInstalled() || !(await import('node:fs')).existsSync(VSIX)) {
-      const why = !codeServerInstalled() ? 'code-server is not installed (bash scripts/installCodeServer.sh)' : `${VSIX} is missing (npm run package)`;
-      if (process.env.E2E_REQUIRED) throw new Error(why);
-      console.log(`      (skipped: ${why})`);
-      this.skip();
-    }
+    skipUnlessReady(this);
     mosquitto = await Mosquitto.start();
     ws = await sampleWorkspace(mosquitto.port);
     cs = await CodeServer.start({ vsix: VSIX, folder: ws, trusted: true });
@@ -174,11 +156,7 @@ describe('the extension in an untrusted workspace', function () {
   let wb: Workbench;
 
   before(async function () {
-    if (!codeServerInstalled() || !(await import('node:fs')).existsSync(VSIX)) {
-      console.log('      (skipped: code-server or the .vsix is missing)');
-      if (process.env.E2E_REQUIRED) throw new Error('code-server or the .vsix is missing');
-      this.skip();
-    }
+    skipUnlessReady(this);
     const ws = await sampleWorkspace(1);
     cs = await CodeServer.start({ vsix: VSIX, folder: ws, trusted: false });
     browser = await launchBrowser();

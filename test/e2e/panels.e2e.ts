@@ -6,21 +6,12 @@ import type { Browser, FrameLocator } from 'playwright-core';
 import { SessionLogWriter } from '../../src/core/session/logWriter';
 import { formatTimestamp } from '../../src/core/session/timestamps';
 import { ROOT, removeTempDirs, runCli } from '../helpers';
-import { CodeServer, codeServerInstalled } from './codeServer';
+import { CodeServer, VSIX, skipUnlessReady } from './codeServer';
 import { Workbench, launchBrowser } from './workbench';
 import { sampleWorkspace } from './workspace';
 
-const VSIX = path.join(ROOT, 'mqtt-session-manager.vsix');
 const HOSTILE_TOPIC = 'evil/<img src=x onerror="window.__pwned=1">';
 const HOSTILE_PAYLOAD = '<script>window.__pwned=2</script>';
-
-function skipUnlessReady(ctx: Mocha.Context): void {
-  if (codeServerInstalled() && existsSync(VSIX)) return;
-  const why = !codeServerInstalled() ? 'code-server is not installed (bash scripts/installCodeServer.sh)' : `${VSIX} is missing (npm run package)`;
-  if (process.env.E2E_REQUIRED) throw new Error(why);
-  console.log(`      (skipped: ${why})`);
-  ctx.skip();
-}
 
 /** The sample workspace plus a session and a live-session record that carry HTML. */
 async function hostileWorkspace(): Promise<string> {

@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { cp, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { ROOT, SAMPLES, removeTempDirs, tempDir } from '../helpers';
-import { CodeServer, codeServerInstalled } from './codeServer';
+import { SAMPLES, removeTempDirs, tempDir } from '../helpers';
+import { CodeServer, skipUnlessReady, VSIX } from './codeServer';
 import { Workbench, launchBrowser } from './workbench';
 
 // The smallest proof that the packaged extension works in a real VS Code: installed from the
 // .vsix, its command in the palette, and the command runs (so the extension activated).
-const VSIX = path.join(ROOT, 'mqtt-session-manager.vsix');
 const SAMPLE_NAMES = [
   'auftrag-rot_1',
   'default_test_session',
@@ -26,12 +25,7 @@ describe('smoke: the packaged extension in code-server', function () {
   let wb: Workbench | undefined;
 
   before(async function () {
-    const why = !codeServerInstalled() ? 'code-server is not installed (bash scripts/installCodeServer.sh)' : !existsSync(VSIX) ? `${VSIX} is missing (npm run package)` : undefined;
-    if (why) {
-      if (process.env.E2E_REQUIRED) throw new Error(why);
-      console.log(`      (skipped: ${why})`);
-      this.skip();
-    }
+    skipUnlessReady(this);
     // A copy: the samples are shared and read-only, and the extension writes indexes next to sessions.
     const ws = await tempDir('e2e-smoke-');
     await cp(path.join(SAMPLES, 'sessions'), path.join(ws, 'sessions'), { recursive: true });

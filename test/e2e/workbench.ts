@@ -5,6 +5,20 @@ import { ROOT } from '../helpers';
 
 export const SHOTS = path.join(ROOT, 'test-results', 'e2e');
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `get` until `ok`, failing with what was awaited and the last value seen. */
+export async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await get();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
+    await sleep(300);
+    last = await get();
+  }
+  return last;
+}
+
 /** Debian's chromium, with the flags that keep it off this machine's closed network. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -50,11 +50,11 @@ export interface RegistrySummary {
 export const UNCLASSIFIED_TIER = 'unclassified';
 
 /**
- * Files read synchronously in chunks, yielding to the event loop between chunks: a registry
- * is thousands of small files, and one `readFileSync` costs a fifth of a promise-based read
- * (no thread-pool round trips), while a chunk blocks for a few milliseconds only.
+ * Files are read synchronously, yielding to the event loop every `SLICE_MS`: a registry is
+ * thousands of small files, and one `readFileSync` costs a fifth of a promise-based read
+ * (no thread-pool round trips), while a slice holds the loop (the extension host's) briefly.
  */
-const CHUNK = 128;
+const SLICE_MS = 8;
 
 /**
  * Reads every `*.json` of the folder (not hidden ones, like Python's `glob('*.json')`);
@@ -71,21 +71,23 @@ export async function listRecords(dir: string, filter: ListFilter = {}): Promise
   names.sort();
   const all: RegistryEntry[] = [];
   const problems: RegistryProblem[] = [];
-  for (let start = 0; start < names.length; start += CHUNK) {
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    for (let i = start; i < Math.min(names.length, start + CHUNK); i++) {
-      const file = path.join(dir, names[i]);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        problems.push({ file, reason: `cannot read: ${(err as Error).message}` });
-        continue;
-      }
-      const r = parseRecordText(file, text);
-      if ('record' in r) all.push(r);
-      else problems.push(r);
+  let sliceStart = performance.now();
+  for (const name of names) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
     }
+    const file = path.join(dir, name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, reason: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const r = parseRecordText(file, text);
+    if ('record' in r) all.push(r);
+    else problems.push(r);
   }
   // Newest first; equal times fall back to the file name (newest-looking name first), so the order is stable.
   all.sort((a, b) => b.startedMs - a.startedMs || (a.file < b.file ? 1 : a.file > b.file ? -1 : 0));

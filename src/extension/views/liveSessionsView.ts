@@ -9,10 +9,14 @@ export type LiveSessionsNode =
   | { kind: 'summary'; summary: RegistrySummary; filter?: SessionStatus }
   | { kind: 'group'; label: string; entries: RegistryEntry[] }
   | { kind: 'record'; entry: RegistryEntry }
+  | { kind: 'more'; group: LiveSessionsNode & { kind: 'group' }; shown: number }
   | { kind: 'problems'; problems: RegistryProblem[] }
   | { kind: 'problem'; problem: RegistryProblem };
 
 export type LiveGrouping = 'runType' | 'status';
+
+/** Records listed per group at first and per "show more": a tree of thousands of rows is slow to send and useless to scroll. */
+const PAGE = 200;
 
 const STATUS_ICONS: Record<string, string> = { started: 'sync', completed: 'pass', failed: 'error', aborted: 'circle-slash' };
 
@@ -22,6 +26,8 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
   readonly onDidChangeTreeData = this.changed.event;
   grouping: LiveGrouping = 'runType';
   statusFilter: SessionStatus | undefined;
+  /** Records shown per group label, beyond the first page. */
+  private readonly shown = new Map<string, number>();
 
   constructor(private readonly state: vscode.Memento) {
     super();
@@ -36,8 +42,16 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
     this.changed.fire(undefined);
   }
 
+  /** "Show more" under a group: the next page of its records. */
+  showMore(node: LiveSessionsNode): void {
+    if (node.kind !== 'more') return;
+    this.shown.set(node.group.label, node.shown + PAGE);
+    this.changed.fire(node.group);
+  }
+
   setGrouping(g: LiveGrouping): void {
     this.grouping = g;
+    this.shown.clear();
     void this.state.update('liveSessions.grouping', g);
     this.refresh();
   }
@@ -49,7 +63,11 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
   }
 
   async getChildren(node?: LiveSessionsNode): Promise<LiveSessionsNode[]> {
-    if (node?.kind === 'group') return node.entries.map((entry) => ({ kind: 'record', entry }));
+    if (node?.kind === 'group') {
+      const shown = Math.min(node.entries.length, this.shown.get(node.label) ?? PAGE);
+      const records: LiveSessionsNode[] = node.entries.slice(0, shown).map((entry) => ({ kind: 'record', entry }));
+      return shown < node.entries.length ? [...records, { kind: 'more', group: node, shown }] : records;
+    }
     if (node?.kind === 'problems') return node.problems.map((problem) => ({ kind: 'problem', problem }));
     if (node) return [];
     const { listRecords, summarizeRecords } = await import('../../core/registry/registryStore');
@@ -65,7 +83,9 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
     const groups = new Map<string, RegistryEntry[]>();
     for (const e of entries) {
       const key = this.grouping === 'status' ? e.record.status : e.record.run_type;
-      groups.set(key, [...(groups.get(key) ?? []), e]);
+      const list = groups.get(key);
+      if (list) list.push(e);
+      else groups.set(key, [e]);
     }
     const out: LiveSessionsNode[] = [{ kind: 'summary', summary: summarizeRecords(entries), filter: this.statusFilter }];
     for (const [label, list] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push({ kind: 'group', label, entries: list });
@@ -101,6 +121,14 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
         item.resourceUri = vscode.Uri.file(node.entry.file);
         item.contextValue = 'liveRecord';
         item.command = { command: 'mqttSessions.openLiveSessionReport', title: vscode.l10n.t('Open Live-Session Report'), arguments: [node] };
+        return item;
+      }
+      case 'more': {
+        const rest = node.group.entries.length - node.shown;
+        const item = new vscode.TreeItem(vscode.l10n.t('Show {0} more of {1}', Math.min(PAGE, rest), rest), vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = 'liveMore';
+        item.command = { command: 'mqttSessions.showMoreLiveSessions', title: vscode.l10n.t('Show More'), arguments: [node] };
         return item;
       }
       case 'problems': {
