@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { openAnalysis } from '../../src/core/analysis/analysisDb';
 import { timeline } from '../../src/core/analysis/timeline';
 import { resolveSession } from '../../src/core/session/sessionFiles';
+import { exportSessionToFile } from '../../src/core/transfer/sessionExport';
 import { CoreWorkerClient } from '../../src/core/worker/coreWorkerClient';
 import { copyOfSamples, removeTempDirs, tempDir } from '../helpers';
 
@@ -67,6 +68,25 @@ describe('the core worker', () => {
     const found = await client.folder('search', samples, { text: 'ceca8bef-bbe8-4012-aa18-725d7af68a10', limit: 5 }, 'utc');
     assert.ok(found.hits.length > 0);
     assert.ok(found.hits.every((h) => h.session.length > 0));
+  });
+
+  it('exports a whole session as the core does in process (the CLI’s export); a cancelled export leaves no file', async () => {
+    const dir = await tempDir();
+    const files = await resolveSession(white());
+    const target = path.join(dir, 'white.jsonl');
+    assert.equal(await client.cancellable(new AbortController().signal, 'exportSession', files, 'jsonl', target, 'utc'), 552);
+    const inProcess = path.join(dir, 'white-cli.jsonl');
+    await exportSessionToFile(files, 'jsonl', inProcess);
+    assert.equal(await readFile(target, 'utf8'), await readFile(inProcess, 'utf8'));
+    // An existing file is never overwritten.
+    await assert.rejects(client.cancellable(new AbortController().signal, 'exportSession', files, 'jsonl', target, 'utc'), /EEXIST|exists/);
+    assert.equal((await readFile(target, 'utf8')).trim().split('\n').length, 552);
+    const abort = new AbortController();
+    const cut = path.join(dir, 'cut.csv');
+    const exporting = client.cancellable(abort.signal, 'exportSession', files, 'csv', cut, 'utc');
+    abort.abort();
+    await assert.rejects(exporting, /abort/i);
+    assert.equal(existsSync(cut), false, 'the cancelled export removed its file');
   });
 
   it('a file that is not a session fails with one line naming it; the worker goes on', async () => {

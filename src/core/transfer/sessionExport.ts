@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { messageLine } from '../session/logWriter';
 import type { SessionFiles } from '../session/sessionFiles';
@@ -25,6 +26,7 @@ export async function exportSession(files: SessionFiles, format: ExportFormat, o
     if (format === 'csv') await write(out, csvRow([...CSV_COLUMNS]));
     if (format === 'json') await write(out, '[');
     for await (const batch of source.batches()) {
+      options.signal?.throwIfAborted();
       let chunk = '';
       for (const m of batch) {
         if (format === 'csv') chunk += csvRow([m.timestamp, m.topic, m.payload, String(m.qos ?? 0), m.retain ? 'true' : 'false', m.payloadEncoding]);
@@ -59,8 +61,13 @@ export async function exportSessionToFile(files: SessionFiles, format: ExportFor
     out.once('error', reject);
   });
   try {
-    return await exportSession(files, format, out, options);
-  } finally {
+    const n = await exportSession(files, format, out, options);
     await new Promise<void>((resolve) => out.end(resolve));
+    return n;
+  } catch (err) {
+    // The file was made here ('wx'): a cut-off export is not left behind.
+    await new Promise<void>((resolve) => out.end(resolve));
+    await rm(file, { force: true });
+    throw err;
   }
 }

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { type AnalysisDb, openAnalysis } from '../analysis/analysisDb';
 import { resolveSession } from '../session/sessionFiles';
 import type { NaiveTimeZone } from '../session/timestamps';
-import { folderOperations, sessionOperations } from './workerOperations';
+import { type OperationContext, folderOperations, sessionOperations } from './workerOperations';
 import type { CoreWorkerAnswer, CoreWorkerRequest, OpenedSession } from './workerProtocol';
 
 /**
@@ -18,6 +18,8 @@ interface Held {
 }
 
 const held = new Map<string, Held>();
+/** Folder operations under way, by request id, so that a `cancel` can abort them. */
+const running = new Map<number, AbortController>();
 const handles = new Map<number, Held>();
 let nextHandle = 1;
 
@@ -64,8 +66,17 @@ async function answer(r: CoreWorkerRequest): Promise<unknown> {
       const op = sessionOperations[r.op] as (a: AnalysisDb, ...args: unknown[]) => unknown;
       return op(await h.analysis, ...r.args);
     }
-    case 'folder':
-      return (folderOperations[r.op] as (...args: unknown[]) => unknown)(...r.args);
+    case 'folder': {
+      const abort = new AbortController();
+      running.set(r.id, abort);
+      try {
+        return await (folderOperations[r.op] as (ctx: OperationContext, ...args: unknown[]) => unknown)({ signal: abort.signal }, ...r.args);
+      } finally {
+        running.delete(r.id);
+      }
+    }
+    case 'cancel':
+      return running.get(r.target)?.abort();
   }
 }
 

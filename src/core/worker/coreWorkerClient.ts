@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { runtimeFile } from '../runtime/runtimePaths';
 import type { NaiveTimeZone } from '../session/timestamps';
-import type { FolderAnswer, FolderOperations, SessionAnswer, SessionArgs, SessionOperations } from './workerOperations';
+import type { FolderAnswer, FolderArgs, FolderOperations, SessionAnswer, SessionArgs, SessionOperations } from './workerOperations';
 import type { CoreWorkerAnswer, CoreWorkerRequest, OpenedSession } from './workerProtocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -26,8 +26,18 @@ export class CoreWorkerClient {
 
   constructor(private readonly idleMs = 30_000) {}
 
-  folder<K extends keyof FolderOperations>(op: K, ...args: Parameters<FolderOperations[K]>): Promise<FolderAnswer<K>> {
+  folder<K extends keyof FolderOperations>(op: K, ...args: FolderArgs<K>): Promise<FolderAnswer<K>> {
     return this.send({ kind: 'folder', op, args }) as Promise<FolderAnswer<K>>;
+  }
+
+  /** A folder operation that `signal` cancels in the worker (the answer is then an error). */
+  cancellable<K extends keyof FolderOperations>(signal: AbortSignal, op: K, ...args: FolderArgs<K>): Promise<FolderAnswer<K>> {
+    signal.throwIfAborted();
+    return this.send({ kind: 'folder', op, args }, (id) => {
+      const cancel = (): void => void this.send({ kind: 'cancel', target: id }).catch(() => undefined);
+      signal.addEventListener('abort', cancel, { once: true });
+      return () => signal.removeEventListener('abort', cancel);
+    }) as Promise<FolderAnswer<K>>;
   }
 
   /** A session in the worker; opened on its first call. */
@@ -37,15 +47,17 @@ export class CoreWorkerClient {
     return s;
   }
 
-  /** @internal */
-  send(request: Unsent): Promise<unknown> {
+  /** @internal `sent` is told the request's id; what it returns runs once the answer came. */
+  send(request: Unsent, sent?: (id: number) => () => void): Promise<unknown> {
     clearTimeout(this.idleTimer);
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const answered = new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ ...request, id });
     });
+    const done = sent?.(id);
+    return done ? answered.finally(done) : answered;
   }
 
   /** Starts the worker if needed; its generation. */

@@ -9,6 +9,7 @@ import { type SearchQuery, searchFolder } from '../search/sessionSearch';
 import type { SessionFiles } from '../session/sessionFiles';
 import { summarizeSession } from '../session/sessionSummary';
 import type { NaiveTimeZone } from '../session/timestamps';
+import { type ExportFormat, exportSessionToFile } from '../transfer/sessionExport';
 
 /**
  * What the extension asks of the core worker about one open session. Each takes the
@@ -47,15 +48,23 @@ export const sessionOperations = {
   report: (a: AnalysisDb, files: SessionFiles) => renderSessionReportMarkdown(analyzeOpened(files, a)),
 };
 
-/** What the extension asks of the core worker without an open session. */
+/** Given to a folder operation by the worker: aborted when the extension cancels the request. */
+export interface OperationContext {
+  signal: AbortSignal;
+}
+
+/** What the extension asks of the core worker without an open session. Each takes the context first. */
 export const folderOperations = {
-  summarize: (files: SessionFiles, naive: NaiveTimeZone) => summarizeSession(files, { naive }),
+  summarize: (ctx: OperationContext, files: SessionFiles, naive: NaiveTimeZone) => summarizeSession(files, { naive, signal: ctx.signal }),
   /** Hits of every session of `dir`; `indexed` names the sessions indexed first. */
-  search: async (dir: string, q: SearchQuery, naive: NaiveTimeZone) => {
+  search: async (_ctx: OperationContext, dir: string, q: SearchQuery, naive: NaiveTimeZone) => {
     const indexed: string[] = [];
     const r = await searchFolder(dir, q, { naive, onIndexed: (s) => indexed.push(s) });
     return { ...r, indexed };
   },
+  /** Writes the whole session to `target` (a new file; removed again when cancelled); the count. */
+  exportSession: (ctx: OperationContext, files: SessionFiles, format: ExportFormat, target: string, naive: NaiveTimeZone) =>
+    exportSessionToFile(files, format, target, { naive, signal: ctx.signal }),
 };
 
 export type SessionOperations = typeof sessionOperations;
@@ -63,4 +72,6 @@ export type FolderOperations = typeof folderOperations;
 /** The arguments of a session operation after the session. */
 export type SessionArgs<K extends keyof SessionOperations> = SessionOperations[K] extends (a: AnalysisDb, ...rest: infer R) => unknown ? R : never;
 export type SessionAnswer<K extends keyof SessionOperations> = Awaited<ReturnType<SessionOperations[K]>>;
+/** The arguments of a folder operation after its context. */
+export type FolderArgs<K extends keyof FolderOperations> = FolderOperations[K] extends (ctx: OperationContext, ...rest: infer R) => unknown ? R : never;
 export type FolderAnswer<K extends keyof FolderOperations> = Awaited<ReturnType<FolderOperations[K]>>;

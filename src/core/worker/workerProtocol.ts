@@ -6,7 +6,9 @@ export type CoreWorkerRequest =
   | { id: number; kind: 'open'; sessionPath: string; naive: NaiveTimeZone }
   | { id: number; kind: 'close'; handle: number }
   | { id: number; kind: 'session'; handle: number; op: keyof SessionOperations; args: unknown[] }
-  | { id: number; kind: 'folder'; op: keyof FolderOperations; args: unknown[] };
+  | { id: number; kind: 'folder'; op: keyof FolderOperations; args: unknown[] }
+  /** Aborts the folder operation of request `target` (its answer is then an error). */
+  | { id: number; kind: 'cancel'; target: number };
 
 export interface OpenedSession {
   handle: number;

@@ -67,12 +67,12 @@ export async function exportSession(arg?: unknown): Promise<void> {
   if (!format) return;
   const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(files.dir, `${files.name}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
   if (!target) return;
-  const { exportSessionToFile } = await import('../../core/transfer/sessionExport');
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', files.name), cancellable: true }, async (_progress, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     try {
-      const n = await exportSessionToFile(files, format as 'csv' | 'json' | 'jsonl', target.fsPath, { naive: readSettings().naiveTimestamps, signal: abort.signal });
+      // In the core worker: a session's index is read whole (sql.js), never in the extension host.
+      const n = await (await coreWorker()).cancellable(abort.signal, 'exportSession', files, format as 'csv' | 'json' | 'jsonl', target.fsPath, readSettings().naiveTimestamps);
       void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} messages to {1}.', n, vscode.workspace.asRelativePath(target)));
     } catch (err) {
       if (abort.signal.aborted) return void vscode.window.showInformationMessage(vscode.l10n.t('Export cancelled.'));
