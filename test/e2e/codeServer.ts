@@ -19,6 +19,16 @@ export function codeServerInstalled(): boolean {
   return existsSync(NODE24) && existsSync(ENTRY);
 }
 
+/**
+ * Measured suites print figures for BENCHMARKS.md: they run with E2E_MEASURE=1 and the
+ * files they measure on (`needs`, e.g. what bench:analyze leaves in .bench/); else skip, saying so.
+ */
+export function skipUnlessMeasuring(ctx: Mocha.Context, needs: string[] = [], after = ''): void {
+  if (process.env.E2E_MEASURE && needs.every((f) => existsSync(f))) return skipUnlessReady(ctx);
+  console.log(`      (skipped: set E2E_MEASURE=1${after ? ` after ${after}` : ''})`);
+  ctx.skip();
+}
+
 /** Skips a suite, saying why, when code-server or the .vsix is missing (fails instead with E2E_REQUIRED). */
 export function skipUnlessReady(ctx: Mocha.Context): void {
   const why = !codeServerInstalled() ? 'code-server is not installed (bash scripts/installCodeServer.sh)' : !existsSync(VSIX) ? `${VSIX} is missing (npm run package)` : undefined;

@@ -1,12 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
 import { SessionLogWriter } from '../../src/core/session/logWriter';
 import { formatTimestamp } from '../../src/core/session/timestamps';
 import { ROOT, removeTempDirs, runCli } from '../helpers';
-import { CodeServer, VSIX, skipUnlessReady } from './codeServer';
+import { CodeServer, VSIX, skipUnlessMeasuring, skipUnlessReady } from './codeServer';
 import { Workbench, launchBrowser } from './workbench';
 import { sampleWorkspace } from './workspace';
 
@@ -189,11 +188,7 @@ describe('the session panel on 1,000,000 messages (measured, E2E_MEASURE=1)', fu
   const log = path.join(ROOT, '.bench', 'synthetic-factory-1000000_20260115_080000.log');
 
   it('first timeline after opening, and a zoom round trip', async function () {
-    if (!process.env.E2E_MEASURE || !existsSync(log) || !existsSync(log.replace(/\.log$/, '.db'))) {
-      console.log('      (skipped: set E2E_MEASURE=1 after `npm run bench:analyze` built the synthetic session and its index)');
-      this.skip();
-    }
-    skipUnlessReady(this);
+    skipUnlessMeasuring(this, [log, log.replace(/\.log$/, '.db')], '`npm run bench:analyze` built the synthetic session and its index');
     const ws = await sampleWorkspace(1);
     // The session where bench:index left it (an absolute folder setting; a copy would be 900 MB).
     await writeFile(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'mqttSessions.sessionFolders': [path.dirname(log)] }));
@@ -201,6 +196,10 @@ describe('the session panel on 1,000,000 messages (measured, E2E_MEASURE=1)', fu
     const browser = await launchBrowser();
     try {
       const wb = await Workbench.open(browser, cs.url);
+      // As a user would: the window has finished starting before the first panel opens
+      // (without this, the first open also waits ~3 s for the starting webview host).
+      await wb.openContainer();
+      await wb.page.waitForTimeout(5000);
       const firsts: number[] = [];
       const zooms: number[] = [];
       const steps: string[] = [];
@@ -237,5 +236,57 @@ describe('the session panel on 1,000,000 messages (measured, E2E_MEASURE=1)', fu
       await cs.stop();
       await removeTempDirs();
     }
+  });
+});
+
+/**
+ * The first webview of a window waits for VS Code's webview host: measured for our panel
+ * and, as the reference, for VS Code's own Markdown preview, each in fresh windows.
+ */
+describe('the first webview of a window, ours next to the Markdown preview (measured, E2E_MEASURE=1)', function () {
+  this.timeout(900_000);
+
+  it('from the command to the page loading and to its content', async function () {
+    skipUnlessMeasuring(this);
+    const ws = await sampleWorkspace(1);
+    await writeFile(path.join(ws, 'notes.md'), '# Factory notes\n\nA reference page for the Markdown preview.\n');
+    const figures: Record<string, string[]> = {};
+    const runs = Number(process.env.E2E_RUNS) || 3;
+    for (let run = 0; run < runs; run++) {
+      for (const [which, settleMs] of [['markdown', 0], ['ours', 0], ['markdown', 5000], ['ours', 5000]] as const) {
+        const cs = await CodeServer.start({ vsix: VSIX, folder: ws, trusted: true });
+        const browser = await launchBrowser();
+        try {
+          const wb = await Workbench.open(browser, cs.url);
+          await wb.openContainer();
+          await wb.page.waitForTimeout(settleMs);
+          let t0: number;
+          if (which === 'markdown') {
+            await wb.page.keyboard.press('Control+P');
+            await wb.quickPick().locator('input').fill('notes.md');
+            await wb.quickPick().locator('.monaco-list-row', { hasText: 'notes.md' }).first().click();
+            await wb.page.locator('.tab', { hasText: 'notes.md' }).first().waitFor();
+            await wb.runCommand('Markdown: Open Preview');
+            t0 = Date.now();
+          } else {
+            await wb.runCommand('MQTT Sessions: Open Session Timeline');
+            const row = wb.quickPick().locator('.monaco-list-row', { hasText: 'storage_order_white_20251110_180844' }).first();
+            await row.waitFor();
+            t0 = Date.now();
+            await row.click();
+          }
+          const frame = wb.webview();
+          const shown = which === 'markdown' ? (await frame.locator('h1', { hasText: 'Factory notes' }).waitFor({ timeout: 60_000 }), Date.now()) : await waitDrawnAfter(frame, 0, 60_000);
+          const page = await frame.locator('body').evaluate(() => performance.timeOrigin);
+          (figures[`${which === 'ours' ? 'our session panel' : 'Markdown preview'}, ${settleMs ? 'the window settled 5 s' : 'the window just started'}`] ??= []).push(`page ${Math.round(page - t0)} / shown ${shown - t0}`);
+        } finally {
+          await browser.close();
+          await cs.stop();
+        }
+      }
+    }
+    console.log('      first webview of a window (ms after the command: its page starts loading / its content shows):');
+    for (const [what, xs] of Object.entries(figures)) console.log(`        ${what}: ${xs.join('; ')}`);
+    await removeTempDirs();
   });
 });

@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ROOT, removeTempDirs } from '../helpers';
-import { CodeServer, VSIX, skipUnlessReady } from './codeServer';
+import { CodeServer, VSIX, skipUnlessMeasuring } from './codeServer';
 import { HostProbe } from './hostProbe';
 import { Workbench, launchBrowser, sleep, until } from './workbench';
 import { sampleWorkspace } from './workspace';
@@ -20,11 +19,7 @@ describe('the views keep the extension host responsive (measured, E2E_MEASURE=1)
   this.timeout(900_000);
 
   it('the longest extension-host stall while the views load and refresh', async function () {
-    if (!process.env.E2E_MEASURE || !existsSync(BIG) || !existsSync(REGISTRY)) {
-      console.log('      (skipped: set E2E_MEASURE=1 after `npm run bench:analyze` and `npm run bench:registry` left .bench/)');
-      this.skip();
-    }
-    skipUnlessReady(this);
+    skipUnlessMeasuring(this, [BIG, REGISTRY], '`npm run bench:analyze` and `npm run bench:registry` left .bench/');
     const ws = await sampleWorkspace(1);
     await writeFile(
       path.join(ws, '.vscode', 'settings.json'),
@@ -101,11 +96,7 @@ describe('the views keep the extension host responsive (measured, E2E_MEASURE=1)
   });
 
   it('activation, as VS Code reports it (Developer: Show Running Extensions)', async function () {
-    if (!process.env.E2E_MEASURE) {
-      console.log('      (skipped: set E2E_MEASURE=1)');
-      this.skip();
-    }
-    skipUnlessReady(this);
+    skipUnlessMeasuring(this);
     const ws = await sampleWorkspace(1);
     const times = { command: [] as number[], view: [] as number[] };
     let sample = '';
