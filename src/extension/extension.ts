@@ -41,7 +41,7 @@ class MqttSessionsExtension extends Disposable {
     super();
     this.choices = this.register(new Choices(context.workspaceState));
     this.deps = { activity: this.activity, choices: this.choices, secrets: context.secrets, log: this.log };
-    const sessions = this.register(new SessionsView());
+    const sessions = this.register(new SessionsView(vscode.Uri.joinPath(context.globalStorageUri, 'summaries').fsPath));
     const testTopics = this.register(new TestTopicsView());
     const live = this.register(new LiveSessionsView(context.workspaceState));
     const recorder = this.register(new RecorderView(this.activity));

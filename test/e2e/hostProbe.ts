@@ -9,11 +9,11 @@ import WebSocket from 'ws';
  */
 export class HostProbe {
   private nextId = 1;
-  private readonly pending = new Map<number, (r: { result?: { value?: unknown }; exceptionDetails?: unknown }) => void>();
+  private readonly pending = new Map<number, (r: unknown) => void>();
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: WebSocket.RawData) => {
-      const m = JSON.parse(String(data)) as { id?: number; result?: { result?: { value?: unknown }; exceptionDetails?: unknown } };
+      const m = JSON.parse(String(data)) as { id?: number; result?: unknown };
       if (m.id !== undefined) this.pending.get(m.id)?.(m.result ?? {});
     });
   }
@@ -68,19 +68,35 @@ export class HostProbe {
     return ns > 1e15 ? 0 : ns / 1e6;
   }
 
+  /** Samples the host's CPU (for finding what stalled it); `stop` gives the `.cpuprofile`. */
+  async startProfile(): Promise<void> {
+    await this.send('Profiler.enable');
+    await this.send('Profiler.setSamplingInterval', { interval: 500 });
+    await this.send('Profiler.start');
+  }
+
+  async stopProfile(): Promise<unknown> {
+    return ((await this.send('Profiler.stop')) as { profile?: unknown }).profile;
+  }
+
   close(): void {
     this.socket.close();
   }
 
-  private evaluate(expression: string): Promise<unknown> {
+  private async evaluate(expression: string): Promise<unknown> {
+    const r = (await this.send('Runtime.evaluate', { expression, returnByValue: true })) as { result?: { value?: unknown }; exceptionDetails?: unknown };
+    if (r.exceptionDetails) throw new Error(`in the extension host: ${JSON.stringify(r.exceptionDetails).slice(0, 300)}`);
+    return r.result?.value;
+  }
+
+  private send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       this.pending.set(id, (r) => {
         this.pending.delete(id);
-        if (r.exceptionDetails) reject(new Error(`in the extension host: ${JSON.stringify(r.exceptionDetails).slice(0, 300)}`));
-        else resolve(r.result?.value);
+        resolve(r);
       });
-      this.socket.send(JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
+      this.socket.send(JSON.stringify({ id, method, params }));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { META_KEYS } from '../index/indexSchema';
-import { queryAll } from '../index/sqlJs';
+import { queryAll, tableExists } from '../index/sqlJs';
 import type { DbSessionReader } from './dbSessionReader';
 import { type SessionFiles, sessionFileList, splitSessionName } from './sessionFiles';
 import type { SessionFormat } from './sessionFormat';
@@ -91,10 +91,16 @@ interface Figures {
   problemCount: number;
 }
 
-/** Our index answers in SQL without reading the rows. */
+/** Our index answers in SQL without reading the rows: from `topic_stats` (a row a topic) when it has it. */
 function figuresFromIndex(reader: DbSessionReader): Figures {
-  const [totals] = queryAll<{ n: number; start: number | null; end: number | null }>(reader.db, 'SELECT count(*) AS n, min(ts_ms) AS start, max(ts_ms) AS end FROM mqtt_messages');
-  const topicCounts = queryAll<TopicCount>(reader.db, 'SELECT topic, count(*) AS count FROM mqtt_messages GROUP BY topic');
+  const perTopic = tableExists(reader.db, 'topic_stats');
+  const [totals] = queryAll<{ n: number; start: number | null; end: number | null }>(
+    reader.db,
+    perTopic
+      ? 'SELECT coalesce(sum(count), 0) AS n, min(first_ms) AS start, max(last_ms) AS end FROM topic_stats'
+      : 'SELECT count(*) AS n, min(ts_ms) AS start, max(ts_ms) AS end FROM mqtt_messages',
+  );
+  const topicCounts = queryAll<TopicCount>(reader.db, perTopic ? 'SELECT topic, count FROM topic_stats' : 'SELECT topic, count(*) AS count FROM mqtt_messages GROUP BY topic');
   const problems = queryAll<Problem>(reader.db, 'SELECT line, reason FROM session_problems ORDER BY line');
   const problemCount = Number(reader.readIndexMeta(META_KEYS.problems) ?? problems.length);
   return { messages: totals.n, startMs: totals.start, endMs: totals.end, topicCounts: sortCounts(topicCounts), problems, problemCount };

@@ -7,6 +7,7 @@ import { categoryStats, sessionStats } from '../analysis/sessionStats';
 import { type TimelineQuery, timeline } from '../analysis/timeline';
 import { type SearchQuery, searchFolder } from '../search/sessionSearch';
 import type { SessionFiles } from '../session/sessionFiles';
+import { cachedSummary } from '../session/summaryCache';
 import { summarizeSession } from '../session/sessionSummary';
 import type { NaiveTimeZone } from '../session/timestamps';
 import { type ExportFormat, exportSessionToFile } from '../transfer/sessionExport';
@@ -55,7 +56,9 @@ export interface OperationContext {
 
 /** What the extension asks of the core worker without an open session. Each takes the context first. */
 export const folderOperations = {
-  summarize: (ctx: OperationContext, files: SessionFiles, naive: NaiveTimeZone) => summarizeSession(files, { naive, signal: ctx.signal }),
+  /** With `cacheDir`, kept there across restarts while the session's files do not change. */
+  summarize: (ctx: OperationContext, files: SessionFiles, naive: NaiveTimeZone, cacheDir?: string) =>
+    cacheDir ? cachedSummary(files, naive, cacheDir, ctx.signal) : summarizeSession(files, { naive, signal: ctx.signal }),
   /** Hits of every session of `dir`; `indexed` names the sessions indexed first. */
   search: async (_ctx: OperationContext, dir: string, q: SearchQuery, naive: NaiveTimeZone) => {
     const indexed: string[] = [];

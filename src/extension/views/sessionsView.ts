@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { SessionSummary } from '../../core/session/sessionSummary';
+import { summarySourceKey } from '../../core/session/summaryKey';
 import { formatDuration } from '../../core/util/units';
 import { coreWorker } from '../coreWorker';
 import { Disposable } from '../lifecycle';
@@ -26,7 +26,8 @@ export class SessionsView extends Disposable implements vscode.TreeDataProvider<
   private readonly summaries = new Map<string, { key: string; summary?: SessionSummary; error?: string }>();
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor() {
+  /** `summaryCache`: where summaries are kept across restarts (the extension's global storage). */
+  constructor(private readonly summaryCache?: string) {
     super();
     const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*.{log,db}'));
     for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) this.register(on(() => this.refreshSoon()));
@@ -67,15 +68,15 @@ export class SessionsView extends Disposable implements vscode.TreeDataProvider<
   }
 
   private async summaryOf(files: SessionFiles): Promise<{ summary?: SessionSummary; error?: string }> {
-    const parts = [files.log, files.db].filter((f): f is string => !!f);
-    const key = (await Promise.all(parts.map(async (f) => stat(f).then((s) => `${f}:${s.size}:${s.mtimeMs}`, () => f)))).join('|');
+    const naive = readSettings().naiveTimestamps;
+    const key = await summarySourceKey(files, naive);
     const id = path.join(files.dir, files.name);
     const cached = this.summaries.get(id);
     if (cached?.key === key) return cached;
     let entry: { key: string; summary?: SessionSummary; error?: string };
     try {
       // In the core worker: a large session's index would block the extension host.
-      entry = { key, summary: await (await coreWorker()).folder('summarize', files, readSettings().naiveTimestamps) };
+      entry = { key, summary: await (await coreWorker()).folder('summarize', files, naive, this.summaryCache) };
     } catch (err) {
       entry = { key, error: (err as Error).message };
     }

@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ensureIndex } from '../../src/core/index/sessionIndex';
+import { resolveSession } from '../../src/core/session/sessionFiles';
+import { summarizeSession } from '../../src/core/session/sessionSummary';
+import { cachedSummary } from '../../src/core/session/summaryCache';
+import { copyOfSamples, removeTempDirs, tempDir } from '../helpers';
+
+describe('summaries kept across restarts', () => {
+  after(removeTempDirs);
+
+  it('a cached summary is the summary; it holds until the session changes', async () => {
+    const samples = await copyOfSamples();
+    const cache = await tempDir();
+    const files = await resolveSession(path.join(samples, 'red-storage-production_20260807_113213.log'));
+    const fresh = await summarizeSession(files);
+    assert.deepEqual(await cachedSummary(files, 'utc', cache), fresh);
+    const [entry] = await readdir(cache);
+    assert.match(entry, /^[0-9a-f]{40}\.json$/);
+    // Served from the cache: a mark put into the entry comes back.
+    const file = path.join(cache, entry);
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { key: string; summary: { messages: number } };
+    stored.summary.messages = -1;
+    await writeFile(file, JSON.stringify(stored));
+    assert.equal((await cachedSummary(files, 'utc', cache)).messages, -1);
+    // Another reading of naive times, or a touched file, is another summary.
+    assert.equal((await cachedSummary(files, 'local', cache)).messages, fresh.messages);
+    await utimes(files.log as string, new Date(), new Date(Date.now() + 5000));
+    assert.equal((await cachedSummary(files, 'utc', cache)).messages, fresh.messages);
+  });
+
+  it('an index built after the summary makes a new one, read from the index', async () => {
+    const samples = await copyOfSamples();
+    const cache = await tempDir();
+    const log = path.join(samples, 'startup-clean_20260512_102831.log');
+    const before = await cachedSummary(await resolveSession(log), 'utc', cache);
+    assert.equal(before.readFrom, log);
+    await ensureIndex(await resolveSession(log));
+    const after = await cachedSummary(await resolveSession(log), 'utc', cache);
+    assert.equal(after.format, 'db-index');
+    assert.equal(after.messages, before.messages);
+    assert.deepEqual(after.topicCounts, before.topicCounts);
+  });
+
+  it('a cache that cannot be written only costs time', async () => {
+    const samples = await copyOfSamples();
+    const blocked = path.join(await tempDir(), 'not-a-dir');
+    await writeFile(blocked, 'a file where the cache folder should be');
+    const files = await resolveSession(path.join(samples, 'auftrag-rot_1.log'));
+    assert.equal((await cachedSummary(files, 'utc', blocked)).messages, 111);
+  });
+});
