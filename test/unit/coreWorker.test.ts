@@ -68,6 +68,11 @@ describe('the core worker', () => {
     const found = await client.folder('search', samples, { text: 'ceca8bef-bbe8-4012-aa18-725d7af68a10', limit: 5 }, 'utc');
     assert.ok(found.hits.length > 0);
     assert.ok(found.hits.every((h) => h.session.length > 0));
+    const live = await tempDir();
+    const rec = { session_id: 's1', run_type: 'live_session_paper', status: 'completed', started_at: '2026-01-01T10:00:00' };
+    await writeFile(path.join(live, 'r1.json'), JSON.stringify(rec));
+    const overview = await client.folder('liveSessions', [live], undefined, 'status');
+    assert.deepEqual(overview?.groups.map((g) => [g.label, g.rows.map((r) => r.session_id)]), [['completed', ['s1']]]);
   });
 
   it('exports a whole session as the core does in process (the CLI’s export); a cancelled export leaves no file', async () => {

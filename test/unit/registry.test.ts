@@ -11,6 +11,7 @@ import {
   renderSummaryHtml,
   renderSummaryMarkdown,
 } from '../../src/core/registry/registryReport';
+import { registryOverview } from '../../src/core/registry/registryOverview';
 import { InvalidRecordError, listRecords, loadRecord, recordFileName, registerRecord, summarizeRecords } from '../../src/core/registry/registryStore';
 import { escapeHtml } from '../../src/core/util/html';
 import { removeTempDirs, tempDir } from '../helpers';
@@ -167,6 +168,29 @@ describe('live-session registry', () => {
       ]);
       // The test zone is Europe/Berlin: reading naive times as local would put naive-10:00 at 09:00 UTC.
       assert.deepEqual(ids(await listRecords(dir)), ['minus1-11:00', 'naive-10:00', 'naive-09:59:59.999999', 'zulu-09:45', 'plus2-10:30']);
+    });
+
+    it('the view’s overview (read in the core worker): groups of rows newest first, summary, problems across folders', async () => {
+      const dir = await tempDir();
+      const other = await tempDir();
+      await writeRecords(dir, SET);
+      await writeRecords(other, [record({ session_id: 'g', run_type: 'testnet', status: 'failed', started_at: '2026-01-07T10:00:00', error: '<b>boom</b>' })]);
+      await writeFile(path.join(other, 'broken.json'), '{"session_id": ');
+      const o = await registryOverview([dir, other, path.join(dir, 'missing')], undefined, 'runType');
+      assert.ok(o);
+      assert.deepEqual(o.groups.map((g) => [g.label, g.rows.map((r) => r.session_id)]), [
+        ['shadow', ['f', 'd', 'b', 'a']],
+        ['testnet', ['g', 'c', 'e']],
+      ]);
+      assert.equal(o.summary.num_sessions, 7);
+      assert.deepEqual(o.problems.map((p) => path.basename(p.file)), ['broken.json']);
+      const g = o.groups[1].rows[0];
+      assert.deepEqual({ error: g.error, status: g.status, file: path.dirname(g.file) }, { error: '<b>boom</b>', status: 'failed', file: other });
+      // Rows carry what the list shows, not the records' config, metrics or arguments.
+      assert.equal('config' in g, false);
+      const byStatus = await registryOverview([dir], 'completed', 'status');
+      assert.deepEqual(byStatus?.groups.map((x) => [x.label, x.rows.length]), [['completed', 4]]);
+      assert.equal(await registryOverview([path.join(dir, 'missing')], undefined, 'runType'), undefined);
     });
 
     it('a folder that does not exist is reported as such, not as an error', async () => {

@@ -5,6 +5,8 @@ import { analyzeOpened, orderDetail, ordersOf } from '../analysis/sessionAnalysi
 import { renderSessionReportMarkdown } from '../analysis/sessionReport';
 import { categoryStats, sessionStats } from '../analysis/sessionStats';
 import { type TimelineQuery, timeline } from '../analysis/timeline';
+import type { SessionStatus } from '../registry/liveSessionRecord';
+import { type RegistryGrouping, registryOverview } from '../registry/registryOverview';
 import { type SearchQuery, searchFolder } from '../search/sessionSearch';
 import type { SessionFiles } from '../session/sessionFiles';
 import { cachedSummary } from '../session/summaryCache';
@@ -65,6 +67,8 @@ export const folderOperations = {
     const r = await searchFolder(dir, q, { naive, onIndexed: (s) => indexed.push(s) });
     return { ...r, indexed };
   },
+  /** The Live Sessions view's summary, groups and problems (rows only; a record is read again when opened). */
+  liveSessions: (_ctx: OperationContext, dirs: string[], status: SessionStatus | undefined, grouping: RegistryGrouping) => registryOverview(dirs, status, grouping),
   /** Writes the whole session to `target` (a new file; removed again when cancelled); the count. */
   exportSession: (ctx: OperationContext, files: SessionFiles, format: ExportFormat, target: string, naive: NaiveTimeZone) =>
     exportSessionToFile(files, format, target, { naive, signal: ctx.signal }),

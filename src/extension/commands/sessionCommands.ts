@@ -119,8 +119,16 @@ export async function searchSessions(log: ExtensionLog): Promise<void> {
 
 export async function openLiveSessionReport(storage: vscode.Uri, node?: LiveSessionsNode): Promise<void> {
   const { renderRecordMarkdown } = await import('../../core/registry/registryReport');
+  const { loadRecord } = await import('../../core/registry/registryStore');
   if (node?.kind !== 'record') return void vscode.window.showInformationMessage(vscode.l10n.t('Choose a record in the Live Sessions view.'));
-  await showMarkdown(storage, `live-${node.entry.record.session_id}`, renderRecordMarkdown(node.entry.record));
+  // The row holds what the list shows; the report is of the record as its file has it now.
+  let record;
+  try {
+    record = await loadRecord(node.row.file);
+  } catch (err) {
+    return void vscode.window.showErrorMessage((err as Error).message);
+  }
+  await showMarkdown(storage, `live-${record.session_id}`, renderRecordMarkdown(record));
 }
 
 async function registryListing(view: LiveSessionsView) {

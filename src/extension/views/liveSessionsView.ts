@@ -1,19 +1,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionStatus } from '../../core/registry/liveSessionRecord';
-import type { RegistryEntry, RegistryProblem, RegistrySummary } from '../../core/registry/registryStore';
+import type { RegistryGrouping, RegistryRow } from '../../core/registry/registryOverview';
+import type { RegistryProblem, RegistrySummary } from '../../core/registry/registryStore';
+import { coreWorker } from '../coreWorker';
 import { Disposable } from '../lifecycle';
 import { existingFolders, onSettingsChanged, readSettings } from '../settings';
 
 export type LiveSessionsNode =
   | { kind: 'summary'; summary: RegistrySummary; filter?: SessionStatus }
-  | { kind: 'group'; label: string; entries: RegistryEntry[] }
-  | { kind: 'record'; entry: RegistryEntry }
+  | { kind: 'group'; label: string; rows: RegistryRow[] }
+  | { kind: 'record'; row: RegistryRow }
   | { kind: 'more'; group: LiveSessionsNode & { kind: 'group' }; shown: number }
   | { kind: 'problems'; problems: RegistryProblem[] }
   | { kind: 'problem'; problem: RegistryProblem };
 
-export type LiveGrouping = 'runType' | 'status';
+export type LiveGrouping = RegistryGrouping;
 
 /** Records listed per group at first and per "show more": a tree of thousands of rows is slow to send and useless to scroll. */
 const PAGE = 200;
@@ -64,32 +66,18 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
 
   async getChildren(node?: LiveSessionsNode): Promise<LiveSessionsNode[]> {
     if (node?.kind === 'group') {
-      const shown = Math.min(node.entries.length, this.shown.get(node.label) ?? PAGE);
-      const records: LiveSessionsNode[] = node.entries.slice(0, shown).map((entry) => ({ kind: 'record', entry }));
-      return shown < node.entries.length ? [...records, { kind: 'more', group: node, shown }] : records;
+      const shown = Math.min(node.rows.length, this.shown.get(node.label) ?? PAGE);
+      const records: LiveSessionsNode[] = node.rows.slice(0, shown).map((row) => ({ kind: 'record', row }));
+      return shown < node.rows.length ? [...records, { kind: 'more', group: node, shown }] : records;
     }
     if (node?.kind === 'problems') return node.problems.map((problem) => ({ kind: 'problem', problem }));
     if (node) return [];
-    const { listRecords, summarizeRecords } = await import('../../core/registry/registryStore');
-    const entries: RegistryEntry[] = [];
-    const problems: RegistryProblem[] = [];
-    for (const dir of await existingFolders(readSettings().liveSessionFolders)) {
-      const listing = await listRecords(dir, { status: this.statusFilter });
-      entries.push(...listing.entries);
-      problems.push(...listing.problems);
-    }
-    if (entries.length === 0 && problems.length === 0) return [];
-    entries.sort((a, b) => b.startedMs - a.startedMs);
-    const groups = new Map<string, RegistryEntry[]>();
-    for (const e of entries) {
-      const key = this.grouping === 'status' ? e.record.status : e.record.run_type;
-      const list = groups.get(key);
-      if (list) list.push(e);
-      else groups.set(key, [e]);
-    }
-    const out: LiveSessionsNode[] = [{ kind: 'summary', summary: summarizeRecords(entries), filter: this.statusFilter }];
-    for (const [label, list] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push({ kind: 'group', label, entries: list });
-    if (problems.length) out.push({ kind: 'problems', problems });
+    // Read in the core worker: thousands of files parsed here would stall the extension host (garbage collection).
+    const overview = await (await coreWorker()).folder('liveSessions', await existingFolders(readSettings().liveSessionFolders), this.statusFilter, this.grouping);
+    if (!overview) return [];
+    const out: LiveSessionsNode[] = [{ kind: 'summary', summary: overview.summary, filter: this.statusFilter }];
+    for (const g of overview.groups) out.push({ kind: 'group', label: g.label, rows: g.rows });
+    if (overview.problems.length) out.push({ kind: 'problems', problems: overview.problems });
     return out;
   }
 
@@ -107,24 +95,24 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
       }
       case 'group': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = String(node.entries.length);
+        item.description = String(node.rows.length);
         item.iconPath = this.grouping === 'status' ? new vscode.ThemeIcon(STATUS_ICONS[node.label] ?? 'circle-outline') : new vscode.ThemeIcon('symbol-folder');
         item.contextValue = 'liveGroup';
         return item;
       }
       case 'record': {
-        const r = node.entry.record;
+        const r = node.row;
         const item = new vscode.TreeItem(r.session_id, vscode.TreeItemCollapsibleState.None);
         item.description = `${r.status} · ${r.started_at.slice(0, 16).replace('T', ' ')}${r.symbol ? ` · ${r.symbol}` : ''}`;
         item.tooltip = `${r.run_type} ${r.mode} ${r.env_name}\n${r.started_at} → ${r.finished_at ?? '…'}${r.error ? `\n${r.error}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
-        item.resourceUri = vscode.Uri.file(node.entry.file);
+        item.resourceUri = vscode.Uri.file(r.file);
         item.contextValue = 'liveRecord';
         item.command = { command: 'mqttSessions.openLiveSessionReport', title: vscode.l10n.t('Open Live-Session Report'), arguments: [node] };
         return item;
       }
       case 'more': {
-        const rest = node.group.entries.length - node.shown;
+        const rest = node.group.rows.length - node.shown;
         const item = new vscode.TreeItem(vscode.l10n.t('Show {0} more of {1}', Math.min(PAGE, rest), rest), vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.contextValue = 'liveMore';
