@@ -37,7 +37,7 @@ class MqttSessionsExtension extends Disposable {
   private readonly choices: Choices;
   private readonly deps: RecordingDeps;
 
-  constructor(private readonly context: vscode.ExtensionContext) {
+  constructor(context: vscode.ExtensionContext) {
     super();
     this.choices = this.register(new Choices(context.workspaceState));
     this.deps = { activity: this.activity, choices: this.choices, secrets: context.secrets, log: this.log };

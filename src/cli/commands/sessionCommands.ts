@@ -8,7 +8,7 @@ import { type NaiveTimeZone, parseUserTime } from '../../core/session/timestamps
 import { type ExportFormat, exportSession, exportSessionToFile } from '../../core/transfer/sessionExport';
 import { importSession } from '../../core/transfer/sessionImport';
 import { convertToDb, convertToLog } from '../../core/transfer/sessionConvert';
-import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
+import { type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
 import { formatDuration } from '../../core/util/units';
 import { NAIVE, naiveOf, print } from '../sessionOptions';
 import { progressReporter, table } from '../terminal';
