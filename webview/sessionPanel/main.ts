@@ -174,7 +174,9 @@ const SIZES = 5;
  * and draw — tens of thousands on a wide window.
  */
 function bySize(points: Point[]): Point[][] {
-  const max = Math.max(1, ...points.map((p) => p.count));
+  // A loop, not Math.max(...points): a wide window has up to 100,000 points, too many arguments.
+  let max = 1;
+  for (const p of points) if (p.count > max) max = p.count;
   const sets: Point[][] = Array.from({ length: SIZES }, () => []);
   for (const p of points) sets[Math.round(((SIZES - 1) * Math.log(1 + p.count)) / Math.log(1 + max))].push(p);
   return sets;

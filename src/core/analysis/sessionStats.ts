@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { queryAll, tableExists } from '../index/sqlJs';
+import { topicTotals } from '../index/topicTotals';
 import { formatTimestamp } from '../session/timestamps';
 import { type TopicCategory, categorizeTopic, prefilterReason } from './topicCategories';
 
@@ -42,21 +42,16 @@ export interface CategoryStats {
  * else one grouped query over the messages; the rest in JavaScript over the topics.
  */
 export function sessionStats(db: Database): SessionStats {
-  const rows = queryAll<{ topic: string; n: number; bytes: number; first: number; last: number }>(
-    db,
-    tableExists(db, 'topic_stats')
-      ? 'SELECT topic, count AS n, bytes, first_ms AS first, last_ms AS last FROM topic_stats'
-      : 'SELECT topic, COUNT(*) AS n, TOTAL(payload_size) AS bytes, MIN(ts_ms) AS first, MAX(ts_ms) AS last FROM mqtt_messages GROUP BY topic',
-  );
+  const rows = topicTotals(db);
   let messages = 0;
   let bytes = 0;
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
   for (const r of rows) {
-    messages += r.n;
+    messages += r.count;
     bytes += r.bytes;
-    if (r.first < startMs) startMs = r.first;
-    if (r.last > endMs) endMs = r.last;
+    if (r.firstMs < startMs) startMs = r.firstMs;
+    if (r.lastMs > endMs) endMs = r.lastMs;
   }
   const empty = rows.length === 0;
   const durationSec = empty ? 0 : (endMs - startMs) / 1000;
@@ -64,13 +59,13 @@ export function sessionStats(db: Database): SessionStats {
     .map((r): TopicStats => ({
       topic: r.topic,
       ...categorizeTopic(r.topic),
-      count: r.n,
+      count: r.count,
       bytes: r.bytes,
-      rate: durationSec > 0 ? r.n / durationSec : 0,
-      first: formatTimestamp(r.first),
-      last: formatTimestamp(r.last),
-      firstMs: r.first,
-      lastMs: r.last,
+      rate: durationSec > 0 ? r.count / durationSec : 0,
+      first: formatTimestamp(r.firstMs),
+      last: formatTimestamp(r.lastMs),
+      firstMs: r.firstMs,
+      lastMs: r.lastMs,
       prefiltered: prefilterReason(r.topic),
     }))
     .sort((a, b) => b.count - a.count || (a.topic < b.topic ? -1 : 1));

@@ -1,5 +1,5 @@
 import type { SessionStatus } from './liveSessionRecord';
-import { type RegistryEntry, type RegistryProblem, type RegistrySummary, listRecords, summarizeRecords } from './registryStore';
+import { type RegistryEntry, type RegistryProblem, type RegistrySummary, listRecordsIn, summarizeRecords } from './registryStore';
 
 /** What a list row shows of a record; the record itself is read again when opened. */
 export interface RegistryRow {
@@ -48,13 +48,7 @@ function rowOf(e: RegistryEntry): RegistryRow {
  * what the rows show. `undefined` when there is nothing at all.
  */
 export async function registryOverview(dirs: string[], status: SessionStatus | undefined, grouping: RegistryGrouping): Promise<RegistryOverview | undefined> {
-  const entries: RegistryEntry[] = [];
-  const problems: RegistryProblem[] = [];
-  for (const dir of dirs) {
-    const listing = await listRecords(dir, { status });
-    entries.push(...listing.entries);
-    problems.push(...listing.problems);
-  }
+  const { entries, problems } = await listRecordsIn(dirs, { status });
   if (entries.length === 0 && problems.length === 0) return undefined;
   entries.sort((a, b) => b.startedMs - a.startedMs);
   const groups = new Map<string, RegistryRow[]>();

@@ -96,6 +96,18 @@ export async function listRecords(dir: string, filter: ListFilter = {}): Promise
   return { folderExists: true, entries, problems, total: all.length };
 }
 
+/** Several folders' records, folder after folder, and their problems. */
+export async function listRecordsIn(dirs: readonly string[], filter: ListFilter = {}): Promise<{ entries: RegistryEntry[]; problems: RegistryProblem[] }> {
+  const entries: RegistryEntry[] = [];
+  const problems: RegistryProblem[] = [];
+  for (const dir of dirs) {
+    const listing = await listRecords(dir, filter);
+    entries.push(...listing.entries);
+    problems.push(...listing.problems);
+  }
+  return { entries, problems };
+}
+
 /** One file: the record, or a problem naming the file and the first wrong field. */
 export async function readRecordFile(file: string): Promise<RegistryEntry | RegistryProblem> {
   let text: string;

@@ -1,5 +1,6 @@
 import { META_KEYS } from '../index/indexSchema';
-import { queryAll, tableExists } from '../index/sqlJs';
+import { queryAll } from '../index/sqlJs';
+import { topicTotals } from '../index/topicTotals';
 import type { DbSessionReader } from './dbSessionReader';
 import { type SessionFiles, sessionFileList, splitSessionName } from './sessionFiles';
 import type { SessionFormat } from './sessionFormat';
@@ -91,19 +92,21 @@ interface Figures {
   problemCount: number;
 }
 
-/** Our index answers in SQL without reading the rows: from `topic_stats` (a row a topic) when it has it. */
+/** Our index answers without reading the rows (per-topic totals). */
 function figuresFromIndex(reader: DbSessionReader): Figures {
-  const perTopic = tableExists(reader.db, 'topic_stats');
-  const [totals] = queryAll<{ n: number; start: number | null; end: number | null }>(
-    reader.db,
-    perTopic
-      ? 'SELECT coalesce(sum(count), 0) AS n, min(first_ms) AS start, max(last_ms) AS end FROM topic_stats'
-      : 'SELECT count(*) AS n, min(ts_ms) AS start, max(ts_ms) AS end FROM mqtt_messages',
-  );
-  const topicCounts = queryAll<TopicCount>(reader.db, perTopic ? 'SELECT topic, count FROM topic_stats' : 'SELECT topic, count(*) AS count FROM mqtt_messages GROUP BY topic');
+  const totals = topicTotals(reader.db);
+  let messages = 0;
+  let startMs: number | null = null;
+  let endMs: number | null = null;
+  for (const t of totals) {
+    messages += t.count;
+    if (startMs === null || t.firstMs < startMs) startMs = t.firstMs;
+    if (endMs === null || t.lastMs > endMs) endMs = t.lastMs;
+  }
+  const topicCounts = totals.map(({ topic, count }) => ({ topic, count }));
   const problems = queryAll<Problem>(reader.db, 'SELECT line, reason FROM session_problems ORDER BY line');
   const problemCount = Number(reader.readIndexMeta(META_KEYS.problems) ?? problems.length);
-  return { messages: totals.n, startMs: totals.start, endMs: totals.end, topicCounts: sortCounts(topicCounts), problems, problemCount };
+  return { messages, startMs, endMs, topicCounts: sortCounts(topicCounts), problems, problemCount };
 }
 
 function sortCounts(counts: TopicCount[]): TopicCount[] {

@@ -132,16 +132,9 @@ export async function openLiveSessionReport(storage: vscode.Uri, node?: LiveSess
 }
 
 async function registryListing(view: LiveSessionsView) {
-  const { listRecords } = await import('../../core/registry/registryStore');
+  const { listRecordsIn } = await import('../../core/registry/registryStore');
   const dirs = await existingFolders(readSettings().liveSessionFolders);
-  const entries = [];
-  const problems = [];
-  for (const dir of dirs) {
-    const l = await listRecords(dir, { status: view.statusFilter });
-    entries.push(...l.entries);
-    problems.push(...l.problems);
-  }
-  return { dirs, entries, problems };
+  return { dirs, ...(await listRecordsIn(dirs, { status: view.statusFilter })) };
 }
 
 export async function liveSessionSummary(storage: vscode.Uri, view: LiveSessionsView): Promise<void> {

@@ -15,8 +15,6 @@ export type LiveSessionsNode =
   | { kind: 'problems'; problems: RegistryProblem[] }
   | { kind: 'problem'; problem: RegistryProblem };
 
-export type LiveGrouping = RegistryGrouping;
-
 /** Records listed per group at first and per "show more": a tree of thousands of rows is slow to send and useless to scroll. */
 const PAGE = 200;
 
@@ -26,14 +24,14 @@ const STATUS_ICONS: Record<string, string> = { started: 'sync', completed: 'pass
 export class LiveSessionsView extends Disposable implements vscode.TreeDataProvider<LiveSessionsNode> {
   private readonly changed = this.register(new vscode.EventEmitter<LiveSessionsNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  grouping: LiveGrouping = 'runType';
+  grouping: RegistryGrouping = 'runType';
   statusFilter: SessionStatus | undefined;
   /** Records shown per group label, beyond the first page. */
   private readonly shown = new Map<string, number>();
 
   constructor(private readonly state: vscode.Memento) {
     super();
-    this.grouping = state.get<LiveGrouping>('liveSessions.grouping', 'runType');
+    this.grouping = state.get<RegistryGrouping>('liveSessions.grouping', 'runType');
     this.statusFilter = state.get<SessionStatus>('liveSessions.status');
     const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*.json'));
     for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) this.register(on(() => this.refresh()));
@@ -51,7 +49,7 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
     this.changed.fire(node.group);
   }
 
-  setGrouping(g: LiveGrouping): void {
+  setGrouping(g: RegistryGrouping): void {
     this.grouping = g;
     this.shown.clear();
     void this.state.update('liveSessions.grouping', g);
