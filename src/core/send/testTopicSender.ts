@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import { topicNameProblem } from '../mqtt/topicFilter';
 import { type TestTopic, readTestTopic, testTopicPayload } from '../testTopics/testTopicFile';
 
 export interface SendResult {
@@ -11,35 +12,82 @@ export interface SendResult {
   error?: string;
 }
 
+/** How long one publish may wait for the broker (its PUBACK/PUBCOMP, or the write at QoS 0). */
+export const PUBLISH_TIMEOUT_MS = 10_000;
+
 export interface SendOptions {
   /** Topic rewriting (replay's remap and prefix), identity by default. */
   rewrite?: (topic: string) => string;
   /** Payload rewriting (replay's time-shift), none by default. */
   transform?: (t: TestTopic, payload: Buffer) => Buffer;
+  /** Per publish; `PUBLISH_TIMEOUT_MS` by default. */
+  publishTimeoutMs?: number;
+}
+
+/**
+ * Publishes and waits for the broker, at most `timeoutMs`. A message the broker never
+ * acknowledges is then taken out of the client's store: mqtt.js would otherwise resend it on
+ * every reconnect and `end()` would wait for it forever.
+ */
+export function publishWithin(client: MqttClient, topic: string, payload: Buffer, opts: IClientPublishOptions, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      for (const [id, entry] of Object.entries(client.outgoing)) if (entry.cb === callback) client.removeOutgoingMessage(Number(id));
+      reject(new Error(`no acknowledgement from the broker within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const callback = (err?: Error): void => done(err);
+    client.publish(topic, payload, opts, callback);
+  });
 }
 
 /** One file: validated, then published with its own QoS and retain flag. Never throws. */
 export async function sendTestTopicFile(client: MqttClient, file: string, options: SendOptions = {}): Promise<SendResult> {
   let t: TestTopic;
+  let topic: string;
+  let payload: Buffer;
   try {
     t = await readTestTopic(file);
+    topic = options.rewrite ? options.rewrite(t.topic) : t.topic;
+    // The file's topic was checked when it was read; a rewritten one is checked again.
+    const problem = topicNameProblem(topic);
+    if (problem) return { file, ok: false, topic, error: `${file}: field "topic" ${problem} (after rewriting to ${JSON.stringify(topic)})` };
+    payload = testTopicPayload(t);
+    if (options.transform) payload = options.transform(t, payload);
   } catch (err) {
-    return { file, ok: false, error: (err as Error).message };
+    return { file, ok: false, error: oneLine(err, file) };
   }
-  const topic = options.rewrite ? options.rewrite(t.topic) : t.topic;
-  let payload = testTopicPayload(t);
-  if (options.transform) payload = options.transform(t, payload);
+  const timeoutMs = options.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS;
   try {
-    await client.publishAsync(topic, payload, { qos: t.qos, retain: t.retain });
+    await publishWithin(client, topic, payload, { qos: t.qos, retain: t.retain }, timeoutMs);
     return { file, ok: true, topic, bytes: payload.length };
   } catch (err) {
     return { file, ok: false, topic, error: `${file}: publish to ${topic} failed: ${(err as Error).message}` };
   }
 }
 
-/** The JSON files of a folder in name order (preloads are sent in name order, DESIGN §3.2). */
+/** An error as one line that names the file. */
+function oneLine(err: unknown, file: string): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  return message.startsWith(file) ? message : `${file}: ${message}`;
+}
+
+/**
+ * The JSON files of a folder in name order (preloads are sent in name order, DESIGN §3.2).
+ * Every entry but a folder is listed, so that a FIFO or device named `*.json` is reported
+ * by `readTestTopic` instead of being skipped without a word.
+ */
 export async function testTopicFilesOf(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.json'));
+  const names = (await readdir(dir, { withFileTypes: true })).filter((d) => !d.isDirectory() && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((f) => path.join(dir, f));
 }
 
@@ -64,7 +112,13 @@ export async function expandTestTopicPaths(paths: readonly string[]): Promise<st
 export async function sendTestTopics(client: MqttClient, files: readonly string[], options: SendOptions = {}, onResult?: (r: SendResult) => void): Promise<SendResult[]> {
   const results: SendResult[] = [];
   for (const f of files) {
-    const r = await sendTestTopicFile(client, f, options);
+    let r: SendResult;
+    try {
+      r = await sendTestTopicFile(client, f, options);
+    } catch (err) {
+      // sendTestTopicFile does not throw; this keeps a future slip from aborting the folder.
+      r = { file: f, ok: false, error: oneLine(err, f) };
+    }
     results.push(r);
     onResult?.(r);
   }

@@ -1,7 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { topicNameProblem } from '../mqtt/topicFilter';
 import { type QoS, encodePayload } from '../session/sessionMessage';
+import { tooDeep } from '../util/jsonDepth';
+import { InputFileError, readRegularTextFile } from '../util/regularFile';
 
 /**
  * A test-topic file (DESIGN §3.2): one JSON object, `topic` and `payload`, optional
@@ -10,10 +13,10 @@ import { type QoS, encodePayload } from '../session/sessionMessage';
  */
 export const testTopicSchema = z
   .object({
-    topic: z
-      .string()
-      .min(1, 'must not be empty')
-      .refine((t) => !t.includes('+') && !t.includes('#'), 'must not contain the wildcards + or #'),
+    topic: z.string().superRefine((t, ctx) => {
+      const problem = topicNameProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     payload: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], {
       error: 'must be a string, an object or an array',
     }),
@@ -25,7 +28,25 @@ export const testTopicSchema = z
     type: z.string().optional(),
     payloadEncoding: z.enum(['utf8', 'base64']).optional(),
   })
-  .loose();
+  .loose()
+  .superRefine((t, ctx) => {
+    if (t.payloadEncoding !== 'base64') return;
+    const problem = typeof t.payload === 'string' ? base64Problem(t.payload) : 'must be a string when payloadEncoding is "base64"';
+    if (problem) ctx.addIssue({ code: 'custom', path: ['payload'], message: problem });
+  });
+
+/**
+ * Strict base64 (RFC 4648 §4, padded, no line breaks): Node decodes anything, skipping what
+ * it does not know, so a typo would silently send fewer bytes. The round trip catches the
+ * rest (stray bits in the last character).
+ */
+export function base64Problem(text: string): string | undefined {
+  const bad = /[^A-Za-z0-9+/=]/.exec(text);
+  if (bad) return `is not valid base64 (${JSON.stringify(bad[0])} at offset ${bad.index})`;
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return 'is not valid base64 (wrong length or padding)';
+  if (Buffer.from(text, 'base64').toString('base64') !== text) return 'is not valid base64 (does not decode to the same text again)';
+  return undefined;
+}
 
 export type TestTopic = z.output<typeof testTopicSchema>;
 
@@ -41,6 +62,9 @@ export class TestTopicError extends Error {
 }
 
 export function parseTestTopic(text: string, file: string): TestTopic {
+  // Checked before parsing: JSON.parse copes with deep nesting, JSON.stringify does not.
+  const deep = tooDeep(text);
+  if (deep) throw new TestTopicError(file, undefined, `is ${deep}`);
   let doc: unknown;
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -56,12 +80,17 @@ export function parseTestTopic(text: string, file: string): TestTopic {
   throw new TestTopicError(file, field, missing ? 'is missing' : issue.message);
 }
 
+/**
+ * Reads and validates one file: a regular file only (a symlink when it resolves to one in
+ * the file's own folder), at most `MAX_INPUT_FILE_BYTES`.
+ */
 export async function readTestTopic(file: string): Promise<TestTopic> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readRegularTextFile(file);
   } catch (err) {
-    throw new TestTopicError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof InputFileError) throw new TestTopicError(file, undefined, err.reason);
+    throw err;
   }
   return parseTestTopic(text, file);
 }
