@@ -22,6 +22,8 @@ export async function listCommand(argv: string[]): Promise<number> {
     if (!st?.isDirectory()) throw new Error(`${dir}: no such folder`);
   }
   const entries = await scanCatalog(args.positionals, { naive: naiveOf(args) });
+  // The others are listed on stdout; each unreadable one is named here, one line each.
+  for (const e of entries) if (e.error) process.stderr.write(`mqtt-sessions: ${e.error}\n`);
   if (args.options.json) {
     print(JSON.stringify(entries.map((e) => (e.summary ? withoutTopicCounts(e.summary) : { name: e.files.name, files: [e.files.log, e.files.db].filter(Boolean), error: e.error })), null, 2));
     return entries.some((e) => e.error) ? 1 : 0;

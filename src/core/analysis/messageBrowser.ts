@@ -1,6 +1,7 @@
 import type { Database } from 'sql.js';
 import { queryAll } from '../index/sqlJs';
 import { type DiffLine, diffLines } from './lineDiff';
+import { deepJsonReason } from '../session/deepJson';
 
 export const MAX_PAGE = 500;
 const PREVIEW_CHARS = 160;
@@ -149,7 +150,8 @@ function showPayload(row: Row): Pick<MessageDetail, 'kind' | 'text' | 'truncated
   const truncated = row.payload.length > DETAIL_TEXT_CHARS;
   if (!truncated) {
     const t = row.payload.trimStart();
-    if (t.startsWith('{') || t.startsWith('[')) {
+    // Too deep for JSON.stringify's recursion: shown as the text it is.
+    if ((t.startsWith('{') || t.startsWith('[')) && !deepJsonReason(row.payload)) {
       try {
         return { kind: 'json', text: JSON.stringify(JSON.parse(row.payload), null, 2), truncated: false };
       } catch {

@@ -1,6 +1,7 @@
 import type { Database } from 'sql.js';
 import { META_KEYS } from '../index/indexSchema';
 import { queryAll, tableExists } from '../index/sqlJs';
+import { withFileName } from '../session/dbSessionReader';
 import type { SessionFiles } from '../session/sessionFiles';
 import type { AnalysisDb } from './analysisDb';
 import { ftsQuery } from '../search/sessionSearch';
@@ -69,6 +70,15 @@ export function orderDetail(db: Database, orderId: string): OrderSummary | undef
 
 /** Everything the session report shows. */
 export function analyzeOpened(files: SessionFiles, a: AnalysisDb): SessionAnalysis {
+  try {
+    return analysisOf(files, a);
+  } catch (err) {
+    // A truncated index fails on the first page it lacks: say which file.
+    throw withFileName(a.origin === 'index' ? (files.db ?? files.name) : (files.log ?? files.name), err);
+  }
+}
+
+function analysisOf(files: SessionFiles, a: AnalysisDb): SessionAnalysis {
   const stats = sessionStats(a.db);
   const problems = tableExists(a.db, 'session_problems')
     ? queryAll<{ line: number; reason: string }>(a.db, 'SELECT line, reason FROM session_problems ORDER BY line')

@@ -4,10 +4,11 @@ import type { MqttClient } from 'mqtt';
 import { connectBroker } from '../mqtt/brokerConnection';
 import type { BrokerProfile } from '../mqtt/brokerProfile';
 import { isValidTopicFilter, topicMatches } from '../mqtt/topicFilter';
-import { type QoS, payloadBytes } from '../session/sessionMessage';
+import { deepJsonReason } from '../session/deepJson';
+import { type QoS, isValidUtf8, payloadBytes } from '../session/sessionMessage';
 import type { SessionSource } from '../session/sessionSource';
 import { formatTimestamp } from '../session/timestamps';
-import { testTopicFileName, testTopicFromMessage, writeTestTopic } from '../testTopics/testTopicFile';
+import { type TestTopic, testTopicFileName, testTopicFromMessage, writeTestTopic } from '../testTopics/testTopicFile';
 import { EXCLUSION_PRESETS, type ExclusionPreset, exclusionMatcher } from './exclusions';
 
 export interface TopicCaptureOptions {
@@ -58,7 +59,7 @@ export class TopicCapture {
     }
     this.counters.set(m.topic, n);
     const name = testTopicFileName(m.topic, every ? n : undefined);
-    const t = testTopicFromMessage({ ...m, timestamp: formatTimestamp(m.tsMs), sequence: every ? n : undefined });
+    const t = testTopicOf({ ...m, timestamp: formatTimestamp(m.tsMs), sequence: every ? n : undefined });
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
       try {
@@ -78,6 +79,17 @@ export class TopicCapture {
     await this.chain;
     if (this.failure) throw this.failure;
   }
+}
+
+/**
+ * A payload nested deeper than the limit is kept as its text: turning it into an object
+ * would hand it to JSON.stringify, whose recursion overflows the stack.
+ */
+function testTopicOf(m: Parameters<typeof testTopicFromMessage>[0]): TestTopic {
+  const text = isValidUtf8(m.payload) ? Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).toString('utf8') : undefined;
+  if (text === undefined || !deepJsonReason(text)) return testTopicFromMessage(m);
+  const { payload: _bytes, ...rest } = testTopicFromMessage({ ...m, payload: new Uint8Array(0) });
+  return { ...rest, payload: text };
 }
 
 export interface TopicRecordOptions extends TopicCaptureOptions {

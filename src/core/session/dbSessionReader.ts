@@ -4,7 +4,8 @@ import { openDatabaseFile, queryAll, tableColumns, tableExists } from '../index/
 import { ProblemList } from './problemList';
 import type { SessionFormat } from './sessionFormat';
 import type { QoS, SessionMessage } from './sessionMessage';
-import { type NaiveTimeZone, parseTimestamp } from './timestamps';
+import { deepJsonReason } from './deepJson';
+import { type NaiveTimeZone, isValidTimeMs, parseTimestamp } from './timestamps';
 
 const REQUIRED = ['topic', 'payload', 'timestamp'];
 const LEGACY_MARKERS = ['message_type', 'module_type', 'serial_number', 'session_label'];
@@ -16,12 +17,21 @@ export class DbSessionReader {
   /** The index layout version, when the file is our index. */
   readonly indexSchema: number | undefined;
   private readonly columns: Set<string>;
+  /** Rows are paged by rowid: an `id` column may be NULL or repeat (the old recorders' tables). */
+  private readonly rowid: string;
 
   private constructor(readonly path: string, readonly db: Database, private readonly naive: NaiveTimeZone) {
     if (!tableExists(db, 'mqtt_messages')) throw new Error(`${path}: no table mqtt_messages (not a session database)`);
     this.columns = new Set(tableColumns(db, 'mqtt_messages'));
     const missing = REQUIRED.filter((c) => !this.columns.has(c));
     if (missing.length) throw new Error(`${path}: table mqtt_messages lacks column ${missing.join(', ')}`);
+    // A column may shadow a name of the rowid; SQLite has three.
+    this.rowid = ['rowid', '_rowid_', 'oid'].find((c) => !this.columns.has(c)) ?? 'rowid';
+    try {
+      db.prepare(`SELECT ${this.rowid} FROM mqtt_messages LIMIT 0`).free();
+    } catch {
+      throw new Error(`${path}: table mqtt_messages has no rowid (a WITHOUT ROWID table or a view): not supported`);
+    }
     const schema = this.readIndexMeta(META_KEYS.schema);
     this.indexSchema = typeof schema === 'number' ? schema : undefined;
     // Ours of any schema version: an older one is stale (rebuilt), not an old tool's file.
@@ -36,7 +46,7 @@ export class DbSessionReader {
       return new DbSessionReader(path, db, naive);
     } catch (err) {
       db.close();
-      throw err;
+      throw withFileName(path, err);
     }
   }
 
@@ -47,41 +57,59 @@ export class DbSessionReader {
   /** The session's own meta keys (not ours), from `session_meta`, when the table exists. */
   meta(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    if (!tableExists(this.db, 'session_meta')) return out;
-    for (const row of queryAll<{ key: string; value: string }>(this.db, 'SELECT key, value FROM session_meta')) {
-      if (row.key.startsWith('index.')) continue;
-      out[row.key] = parseJsonOr(row.value);
+    try {
+      if (!tableExists(this.db, 'session_meta')) return out;
+      for (const row of queryAll<{ key: string; value: string }>(this.db, 'SELECT key, value FROM session_meta')) {
+        if (row.key.startsWith('index.')) continue;
+        out[row.key] = parseJsonOr(row.value);
+      }
+    } catch (err) {
+      throw withFileName(this.path, err);
     }
     return out;
   }
 
   readIndexMeta(key: string): unknown {
-    if (!tableExists(this.db, 'session_meta')) return undefined;
-    const rows = queryAll<{ value: string }>(this.db, 'SELECT value FROM session_meta WHERE key = ?', [key]);
-    return rows.length ? parseJsonOr(rows[0].value) : undefined;
+    try {
+      if (!tableExists(this.db, 'session_meta')) return undefined;
+      const rows = queryAll<{ value: string }>(this.db, 'SELECT value FROM session_meta WHERE key = ?', [key]);
+      return rows.length ? parseJsonOr(rows[0].value) : undefined;
+    } catch (err) {
+      throw withFileName(this.path, err);
+    }
   }
 
+  /** Every row, in rowid order; `source` and problems name the rowid (the `id` of our index). */
   async *batches(pageSize = 5000): AsyncGenerator<SessionMessage[]> {
     const ours = this.format === 'db-index';
-    const cols = ['id', 'topic', 'payload', 'timestamp'];
+    const cols = [this.rowid, 'topic', 'payload', 'timestamp'];
     if (this.columns.has('qos')) cols.push('qos');
     if (this.columns.has('retain')) cols.push('retain');
     if (ours) cols.push('ts_ms', 'payload_encoding', 'props');
-    const stmt = this.db.prepare(`SELECT ${cols.join(', ')} FROM mqtt_messages WHERE id > ? ORDER BY id LIMIT ?`);
-    let lastId = -1;
+    let stmt;
+    try {
+      stmt = this.db.prepare(`SELECT ${cols.join(', ')} FROM mqtt_messages WHERE ${this.rowid} > ? ORDER BY ${this.rowid} LIMIT ?`);
+    } catch (err) {
+      throw withFileName(this.path, err);
+    }
+    let lastId = Number.MIN_SAFE_INTEGER;
     try {
       for (;;) {
-        stmt.bind([lastId, pageSize]);
         const batch: SessionMessage[] = [];
         let rows = 0;
-        while (stmt.step()) {
-          rows++;
-          const r = stmt.get();
-          lastId = r[0] as number;
-          const m = this.toMessage(r, ours);
-          if (m) batch.push(m);
+        try {
+          stmt.bind([lastId, pageSize]);
+          while (stmt.step()) {
+            rows++;
+            const r = stmt.get();
+            lastId = r[0] as number;
+            const m = this.toMessage(r, ours);
+            if (m) batch.push(m);
+          }
+          stmt.reset();
+        } catch (err) {
+          throw withFileName(this.path, err);
         }
-        stmt.reset();
         if (batch.length) yield batch;
         if (rows < pageSize) break;
       }
@@ -107,10 +135,16 @@ export class DbSessionReader {
       this.problems.add(id, `column "timestamp": not an ISO 8601 time: ${timestamp.slice(0, 40)}`);
       return undefined;
     }
+    if (!isValidTimeMs(tsMs)) {
+      this.problems.add(id, `column "timestamp": out of range (before year 0 or after year 275760): ${timestamp.slice(0, 40)}`);
+      return undefined;
+    }
     const raw = r[2];
     // The legacy table allows NULL payloads: an empty message.
     const payload = raw === null ? '' : raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : String(raw);
     const m: SessionMessage = { topic, payload, payloadEncoding: raw instanceof Uint8Array ? 'base64' : 'utf8', timestamp, tsMs, source: id };
+    const deep = typeof raw === 'string' ? deepJsonReason(raw) : undefined;
+    if (deep) this.problems.add(id, `column "payload": ${deep}, kept as text`);
     let i = 4;
     if (this.columns.has('qos')) {
       const q = r[i++];
@@ -123,13 +157,26 @@ export class DbSessionReader {
     if (ours) {
       i++; // ts_ms, read above
       if (r[i] === 'base64') m.payloadEncoding = 'base64';
-      if (typeof r[i + 1] === 'string') m.props = parseJsonOr(r[i + 1] as string) as Record<string, unknown>;
+      const props = r[i + 1];
+      if (typeof props === 'string') {
+        const deepProps = deepJsonReason(props);
+        if (deepProps) this.problems.add(id, `column "props": ${deepProps}, left out`);
+        else m.props = parseJsonOr(props) as Record<string, unknown>;
+      }
     }
     return m;
   }
 }
 
+/** Every error of a `.db` names the file: sql.js says only "database disk image is malformed". */
+export function withFileName(path: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(path) ? (err as Error) : new Error(`${path}: ${message}`);
+}
+
+/** JSON, or the text itself when it is not JSON or too deep for the recursive walks after it. */
 function parseJsonOr(text: string): unknown {
+  if (deepJsonReason(text)) return text;
   try {
     return JSON.parse(text);
   } catch {

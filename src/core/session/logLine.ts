@@ -1,8 +1,11 @@
+import { MAX_JSON_DEPTH, jsonValueDepth, tooDeep } from '../util/jsonDepth';
+import { deepJsonReason, mayNestDeeper, rawMemberText } from './deepJson';
 import type { PayloadEncoding, QoS, SessionMessage, SessionRecord } from './sessionMessage';
-import { type NaiveTimeZone, parseTimestamp } from './timestamps';
+import { type NaiveTimeZone, isValidTimeMs, parseTimestamp } from './timestamps';
 
+/** `warning`: the line was read, but something in it is a problem of that line too. */
 export type ParsedLine =
-  | { type: 'message'; message: SessionMessage }
+  | { type: 'message'; message: SessionMessage; warning?: string }
   | { type: 'record'; record: SessionRecord }
   | { type: 'problem'; reason: string };
 
@@ -24,12 +27,42 @@ export function parseLogLine(text: string, line: number, naive: NaiveTimeZone): 
     return { type: 'problem', reason: 'not a JSON object' };
   }
   const o = value as Record<string, unknown>;
-  if (o._kind !== undefined) return { type: 'record', record: { kind: String(o._kind), line, data: o } };
-  return messageFromObject(o, line, naive);
+  // Strings skipped: a payload string is checked on its own in messageFromObject.
+  const deep = mayNestDeeper(text) ? tooDeep(text) : undefined;
+  if (typeof o._kind === 'string') {
+    if (deep) return { type: 'problem', reason: `metadata line: ${deep}` };
+    return { type: 'record', record: { kind: o._kind, line, data: o } };
+  }
+  if (o._kind !== undefined && o.topic === undefined && o.payload === undefined && o.timestamp === undefined) {
+    return { type: 'problem', reason: fieldReason('_kind', o._kind, 'a string') };
+  }
+  if (!deep) return messageFromObject(o, line, naive);
+  return messageFromObject(o, line, naive, shallowMembers(o, text));
 }
 
+/**
+ * A line nested deeper than the limit: a deep payload is kept as the text the line has,
+ * any other deep member is left out and named. Nothing recursive sees them.
+ */
+function shallowMembers(o: Record<string, unknown>, text: string): string | undefined {
+  const notes: string[] = [];
+  for (const key of Object.keys(o)) {
+    const v = o[key];
+    if (v === null || typeof v !== 'object' || jsonValueDepth(v) <= MAX_JSON_DEPTH - 1) continue;
+    const raw = key === 'payload' ? rawMemberText(text, key) : undefined;
+    // Now a string: messageFromObject names it like any deep payload text.
+    if (raw !== undefined) o.payload = raw;
+    else {
+      delete o[key];
+      notes.push(`field "${key}": nested deeper than ${MAX_JSON_DEPTH} levels, left out`);
+    }
+  }
+  return notes.length ? notes.join('; ') : undefined;
+}
+
+
 /** A message-shaped object (a `.log` line, a JSON or CSV import row) → a message or a problem. */
-export function messageFromObject(o: Record<string, unknown>, line: number, naive: NaiveTimeZone): ParsedLine {
+export function messageFromObject(o: Record<string, unknown>, line: number, naive: NaiveTimeZone, warning?: string): ParsedLine {
 
   if (typeof o.topic !== 'string' || o.topic === '') return { type: 'problem', reason: fieldReason('topic', o.topic, 'a non-empty string') };
 
@@ -51,6 +84,7 @@ export function messageFromObject(o: Record<string, unknown>, line: number, naiv
     return { type: 'problem', reason: fieldReason('timestamp', o.timestamp, 'an ISO 8601 string') };
   }
   if (!Number.isFinite(tsMs)) return { type: 'problem', reason: `field "timestamp": not an ISO 8601 time: ${clip(timestamp)}` };
+  if (!isValidTimeMs(tsMs)) return { type: 'problem', reason: `field "timestamp": out of range (before year 0 or after year 275760): ${clip(timestamp)}` };
 
   let qos: QoS | undefined;
   if (o.qos !== undefined && o.qos !== null) {
@@ -82,7 +116,9 @@ export function messageFromObject(o: Record<string, unknown>, line: number, naiv
   message.retain = retain;
   message.payloadEncoding = payloadEncoding;
   message.source = line;
-  return { type: 'message', message };
+  const deepText = typeof o.payload === 'string' && payloadEncoding === 'utf8' ? deepJsonReason(payload) : undefined;
+  const notes = deepText ? [warning, `field "payload": ${deepText}, kept as text`].filter(Boolean).join('; ') : warning;
+  return notes ? { type: 'message', message, warning: notes } : { type: 'message', message };
 }
 
 function fieldReason(field: string, value: unknown, expected: string): string {

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { parseLogLine } from './logLine';
 import { ProblemList } from './problemList';
-import type { SessionMessage, SessionRecord } from './sessionMessage';
+import { type SessionMessage, type SessionRecord, isValidUtf8 } from './sessionMessage';
 import type { NaiveTimeZone } from './timestamps';
 
 export interface LogReadOptions {
@@ -18,6 +17,7 @@ export interface LogReadOptions {
 /** Records kept in memory are bounded: a recording may hold millions of event lines. */
 const MAX_RECORDS = 10_000;
 const CHUNK = 1 << 20;
+const INVALID_UTF8 = 'invalid UTF-8 (read as U+FFFD)';
 
 /**
  * Streams a session `.log` (JSON lines) in batches: the file is never held whole in memory.
@@ -28,8 +28,12 @@ export class SessionLogReader {
   readonly records: SessionRecord[] = [];
   meta: SessionRecord | undefined;
   end: SessionRecord | undefined;
+  /** Every line is one of: blank, a message, a metadata record, or skipped (a problem). */
   lines = 0;
   messages = 0;
+  blankLines = 0;
+  recordLines = 0;
+  skippedLines = 0;
   bytesRead = 0;
   totalBytes = 0;
 
@@ -38,13 +42,13 @@ export class SessionLogReader {
   async *batches(): AsyncGenerator<SessionMessage[]> {
     const { naive = 'utc', batchSize = 5000, onProgress, signal } = this.options;
     this.totalBytes = (await stat(this.path)).size;
-    const decoder = new StringDecoder('utf8');
     const stream = createReadStream(this.path, { highWaterMark: CHUNK });
-    let pending = '';
+    // Bytes after the last newline, in pieces: a line longer than a chunk is joined once.
+    let pending: Buffer[] = [];
     let batch: SessionMessage[] = [];
     let first = true;
 
-    const take = (text: string, isTail: boolean): void => {
+    const take = (text: string, isTail: boolean, badUtf8: boolean): void => {
       this.lines++;
       const lineNo = this.lines;
       if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
@@ -52,16 +56,44 @@ export class SessionLogReader {
         first = false;
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       }
-      if (isBlank(text)) return;
+      if (isBlank(text)) {
+        this.blankLines++;
+        if (badUtf8) this.problems.add(lineNo, INVALID_UTF8);
+        return;
+      }
       const parsed = parseLogLine(text, lineNo, naive);
       if (parsed.type === 'message') {
         this.messages++;
         batch.push(parsed.message);
+        const warning = badUtf8 ? (parsed.warning ? `${INVALID_UTF8}; ${parsed.warning}` : INVALID_UTF8) : parsed.warning;
+        if (warning) this.problems.add(lineNo, warning);
       } else if (parsed.type === 'record') {
+        this.recordLines++;
         this.takeRecord(parsed.record);
+        if (badUtf8) this.problems.add(lineNo, INVALID_UTF8);
       } else {
+        this.skippedLines++;
         const reason = isTail && parsed.reason === 'not JSON' ? 'truncated last line (interrupted recording)' : parsed.reason;
-        this.problems.add(lineNo, reason);
+        this.problems.add(lineNo, badUtf8 ? `${reason}; ${INVALID_UTF8}` : reason);
+      }
+    };
+
+    /** Whole lines (ending in a newline byte); one decode when they are valid UTF-8, the common case. */
+    const takeLines = (bytes: Buffer): void => {
+      if (isValidUtf8(bytes)) {
+        const text = bytes.toString('utf8');
+        let start = 0;
+        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+          take(text.slice(start, nl), false, false);
+          start = nl + 1;
+        }
+        return;
+      }
+      let start = 0;
+      for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+        const line = bytes.subarray(start, nl);
+        take(line.toString('utf8'), false, !isValidUtf8(line));
+        start = nl + 1;
       }
     };
 
@@ -69,15 +101,13 @@ export class SessionLogReader {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (signal?.aborted) throw new Error('cancelled');
         this.bytesRead += chunk.length;
-        const text = pending + decoder.write(chunk);
-        let start = 0;
-        let nl = text.indexOf('\n', start);
-        while (nl !== -1) {
-          take(text.slice(start, nl), false);
-          start = nl + 1;
-          nl = text.indexOf('\n', start);
+        const nl = chunk.lastIndexOf(10);
+        if (nl === -1) pending.push(chunk);
+        else {
+          pending.push(chunk.subarray(0, nl + 1));
+          takeLines(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+          pending = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
         }
-        pending = start === 0 ? text : text.slice(start);
         onProgress?.(this.bytesRead, this.totalBytes);
         if (batch.length >= batchSize) {
           const out = batch;
@@ -85,8 +115,8 @@ export class SessionLogReader {
           yield out;
         }
       }
-      pending += decoder.end();
-      if (pending.length > 0) take(pending, true);
+      const tail = Buffer.concat(pending);
+      if (tail.length > 0) take(tail.toString('utf8'), true, !isValidUtf8(tail));
       if (batch.length > 0) yield batch;
     } finally {
       stream.destroy();

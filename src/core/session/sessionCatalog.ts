@@ -24,9 +24,16 @@ export async function scanCatalog(dirs: readonly string[], options: { naive?: Na
       try {
         entries.push({ files, summary: await summarizeSession(files, { naive: options.naive }) });
       } catch (err) {
-        entries.push({ files, error: err instanceof Error ? err.message : String(err) });
+        entries.push({ files, error: oneLineNamingFile(files, err) });
       }
     }
   }
   return entries;
+}
+
+/** The error on one line, naming the session's file when it does not already name one of them. */
+function oneLineNamingFile(files: SessionFiles, err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const names = [files.log, files.db].filter((f): f is string => f !== undefined);
+  return names.some((f) => message.includes(f)) ? message : `${names[0] ?? files.name}: ${message}`;
 }

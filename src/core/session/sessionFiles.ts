@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { utcMs } from './timestamps';
 
 /** A session: its base name and the `.log` and/or `.db` that hold it. */
 export interface SessionFiles {
@@ -16,7 +17,7 @@ export function splitSessionName(name: string): { label: string; stampMs?: numbe
   const m = STAMP.exec(name);
   if (!m) return { label: name };
   const [, label, d, t] = m;
-  const ms = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +t.slice(0, 2), +t.slice(2, 4), +t.slice(4, 6));
+  const ms = utcMs(+d.slice(0, 4), +d.slice(4, 6), +d.slice(6, 8), +t.slice(0, 2), +t.slice(2, 4), +t.slice(4, 6));
   return Number.isFinite(ms) ? { label, stampMs: ms } : { label: name };
 }
 

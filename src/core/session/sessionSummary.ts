@@ -1,7 +1,7 @@
 import { META_KEYS } from '../index/indexSchema';
 import { queryAll } from '../index/sqlJs';
 import { topicTotals } from '../index/topicTotals';
-import type { DbSessionReader } from './dbSessionReader';
+import { type DbSessionReader, withFileName } from './dbSessionReader';
 import { type SessionFiles, sessionFileList, splitSessionName } from './sessionFiles';
 import type { SessionFormat } from './sessionFormat';
 import type { Problem } from './sessionMessage';
@@ -94,6 +94,14 @@ interface Figures {
 
 /** Our index answers without reading the rows (per-topic totals). */
 function figuresFromIndex(reader: DbSessionReader): Figures {
+  try {
+    return indexFigures(reader);
+  } catch (err) {
+    throw withFileName(reader.path, err);
+  }
+}
+
+function indexFigures(reader: DbSessionReader): Figures {
   const totals = topicTotals(reader.db);
   let messages = 0;
   let startMs: number | null = null;

@@ -62,10 +62,8 @@ function parseGeneral(text: string, naive: NaiveTimeZone): number {
   const frac = m[7] ? +`0.${m[7]}` * 1000 : 0;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return Number.NaN;
   const zone = m[8];
-  if (!zone && naive === 'local') {
-    return new Date(year, month - 1, day, hour, minute, second).getTime() + frac;
-  }
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second) + frac;
+  if (!zone && naive === 'local') return localMs(year, month, day, hour, minute, second) + frac;
+  let ms = utcMs(year, month, day, hour, minute, second) + frac;
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -75,11 +73,44 @@ function parseGeneral(text: string, naive: NaiveTimeZone): number {
   return ms;
 }
 
+/**
+ * `Date.UTC` and `new Date(y, …)` read years 0–99 as 1900–1999; `setUTCFullYear` and
+ * `setFullYear` do not, so those years take the slower way.
+ */
+export function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.setUTCHours(hour, minute, second, 0);
+}
+
+function localMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return new Date(year, month - 1, day, hour, minute, second).getTime();
+  const d = new Date(2000, 0, 1);
+  d.setFullYear(year, month - 1, day);
+  return d.setHours(hour, minute, second, 0);
+}
+
+/** 0000-01-01T00:00:00Z: earlier times cannot be written as ISO 8601 with four digits. */
+export const MIN_TIME_MS = -62_167_219_200_000;
+/** The largest time a JavaScript Date holds (±100,000,000 days). */
+export const MAX_TIME_MS = 8.64e15;
+
+/** A time that can be formatted: finite, from year 0 up to the end of Date's range. */
+export function isValidTimeMs(ms: number): boolean {
+  return ms >= MIN_TIME_MS && ms <= MAX_TIME_MS; // false for NaN
+}
+
 let lastMs = Number.NaN;
 let lastText = '';
 
-/** Our written form: UTC, milliseconds, `Z`. A burst of messages shares its millisecond: cached. */
+/**
+ * Our written form: UTC, milliseconds, `Z`. A burst of messages shares its millisecond: cached.
+ * Readers keep out-of-range times out; one that slips through (an index written by an older
+ * version) is shown as its number instead of throwing "Invalid time value".
+ */
 export function formatTimestamp(ms: number): string {
+  if (!isValidTimeMs(ms)) return `invalid time ${ms}`;
   const whole = Math.floor(ms);
   if (whole !== lastMs) {
     lastText = new Date(whole).toISOString();
