@@ -51,7 +51,9 @@ describe('recording against real brokers', function () {
 
       it('the session holds exactly what was published: no loss, no duplicates, order kept per topic, QoS and retain kept', async () => {
         const dir = await tempDir();
-        const rec = await record(broker.url, dir);
+        // aedes loses or reorders QoS 2 deliveries to a persistent session when QoS 0 ones
+        // are mixed in (moscajs/aedes#994): against it, a clean session (README, Known issues).
+        const rec = await record(broker.url, dir, { persistentSession: b.name === 'aedes' ? false : undefined });
         const pub = await publisher(broker.url);
         const perTopic = 300;
         const sends: Promise<unknown>[] = [];

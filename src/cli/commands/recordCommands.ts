@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../../core/broker/embeddedBroker';
 import { connectBroker } from '../../core/mqtt/brokerConnection';
-import { profileFromUrl } from '../../core/mqtt/brokerProfile';
+import { profileFromUrl, profileUrl } from '../../core/mqtt/brokerProfile';
 import type { ExclusionPreset } from '../../core/record/exclusions';
 import type { RecorderResult, RecorderStats } from '../../core/record/recorderStats';
 import { SessionRecorder } from '../../core/record/sessionRecorder';
-import { finalizeInterrupted, findInterrupted } from '../../core/record/sessionRecovery';
+import { type LiveRecording, finalizeInterrupted, findInterrupted } from '../../core/record/sessionRecovery';
 import { replayAndCheck } from '../../core/replay/replayCheck';
 import { TopicRecorder, type TopicCaptureResult, captureTopicsFromSession } from '../../core/record/topicRecorder';
 import { openSessionSource } from '../../core/session/sessionSource';
@@ -27,6 +27,7 @@ function durationOption(args: ParsedArgs, name: string): number | undefined {
 }
 
 function statsLine(s: RecorderStats): string {
+  if (s.state === 'waiting') return `waiting for broker (${s.waitingFor}) — ${s.sessionName}, ${formatDuration(s.elapsedMs / 1000)}`;
   return `${s.state} ${s.sessionName}: ${s.messages} messages, ${s.rate}/s, ${s.topics} topics, ${formatBytes(s.fileBytes)}, skipped ${s.skippedPaused + s.skippedExcluded}, reconnects ${s.reconnects}, ${formatDuration(s.elapsedMs / 1000)}`;
 }
 
@@ -68,21 +69,31 @@ export async function recordCommand(argv: string[]): Promise<number> {
     'max-messages': { value: true },
     'max-bytes': { value: true },
     resume: { value: true },
+    'connect-timeout': { value: true },
+    'clean-session': {},
+    'session-expiry': { value: true },
+    qos: { value: true },
     'no-index': {},
     quiet: {},
   });
-  expectPositionals(args, 0, 0, 'record (--broker URL | --profile NAME) [--topic F]... [--exclude F]... [--preset none|no_cam|analysis] [--out DIR] [--name N] [--duration 30s] [--max-messages N] [--max-bytes N]');
+  expectPositionals(args, 0, 0, 'record (--broker URL | --profile NAME) [--topic F]... [--exclude F]... [--preset none|no_cam|analysis] [--out DIR] [--name N] [--duration 30s] [--max-messages N] [--max-bytes N] [--connect-timeout 30s] [--qos 0|1|2] [--clean-session] [--session-expiry 1h]');
   const { profile, password } = await brokerFromArgs(args);
   const maxBytesText = stringOption(args, 'max-bytes');
   const maxBytes = maxBytesText === undefined ? undefined : parseSize(maxBytesText);
   if (maxBytes !== undefined && !(maxBytes > 0)) throw new UsageError(`--max-bytes must be a size such as 10MB (got ${maxBytesText})`);
   const outDir = stringOption(args, 'out') ?? 'sessions';
   for (const r of await findInterrupted(outDir)) {
-    const fixed = await finalizeInterrupted(r.logPath);
-    process.stderr.write(`closed an interrupted recording: ${fixed.logPath} (${fixed.messages} messages)\n`);
+    try {
+      const fixed = await finalizeInterrupted(r.logPath);
+      process.stderr.write(`closed an interrupted recording: ${fixed.logPath} (${fixed.messages} messages)\n`);
+    } catch (err) {
+      // Another recorder starting in this folder may be closing it right now.
+      process.stderr.write(`mqtt-sessions: ${(err as Error).message}\n`);
+    }
   }
   const resume = stringOption(args, 'resume');
-  const recorder = await SessionRecorder.start({
+  const expiryMs = durationOption(args, 'session-expiry');
+  const recorder = await SessionRecorder.open({
     profile,
     password,
     topics: (args.options.topic as string[] | undefined) ?? ['#'],
@@ -95,8 +106,12 @@ export async function recordCommand(argv: string[]): Promise<number> {
     maxMessages: intOption(args, 'max-messages'),
     maxBytes,
     index: args.options['no-index'] !== true,
+    connectTimeoutMs: durationOption(args, 'connect-timeout'),
+    subscribeQos: Number(choiceOption(args, 'qos', ['0', '1', '2'] as const, '2')) as 0 | 1 | 2,
+    persistentSession: args.options['clean-session'] === true ? false : undefined,
+    sessionExpirySec: expiryMs === undefined ? undefined : Math.round(expiryMs / 1000),
   });
-  process.stderr.write(`recording ${profile.protocol}://${profile.host} into ${recorder.logPath} (Ctrl-C stops)\n`);
+  process.stderr.write(`recording ${profileUrl(profile)} into ${recorder.logPath} (Ctrl-C stops)\n`);
   const result = await runRecorder(recorder, args.options.quiet === true);
   return printResult(result);
 }
@@ -104,7 +119,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
 function printResult(result: RecorderResult): number {
   const s = result.stats;
   process.stdout.write(
-    `${result.logPath}: ${result.status} (${result.reason}), ${s.messages} messages, ${s.topics} topics, ${formatBytes(s.fileBytes)}, skipped ${s.skippedPaused} paused + ${s.skippedExcluded} excluded, reconnects ${s.reconnects}${result.dbPath ? `, indexed as ${path.basename(result.dbPath)}` : ''}\n`,
+    `${result.logPath}: ${result.status} (${result.reason}), ${s.messages} messages, ${s.topics} topics, ${formatBytes(s.fileBytes)}, skipped ${s.skippedPaused} paused + ${s.skippedExcluded} excluded, reconnects ${s.reconnects}${s.reconnects ? ` (${formatDuration(s.outageMs / 1000)} without the broker)` : ''}${s.duplicatesDropped ? `, ${s.duplicatesDropped} redeliveries dropped` : ''}${result.dbPath ? `, indexed as ${path.basename(result.dbPath)}` : ''}\n`,
   );
   if (result.error) process.stderr.write(`mqtt-sessions: ${result.error}\n`);
   return result.status === 'failed' ? 1 : 0;
@@ -161,13 +176,21 @@ export async function recordTopicsCommand(argv: string[]): Promise<number> {
 export async function recoverCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {});
   expectPositionals(args, 1, 1, 'recover DIR');
-  const found = await findInterrupted(args.positionals[0]);
+  const live: LiveRecording[] = [];
+  const found = await findInterrupted(args.positionals[0], live);
+  for (const l of live) process.stdout.write(`${l.logPath}: being recorded (pid ${l.pid} on ${l.host}), left alone\n`);
   if (found.length === 0) process.stdout.write('No interrupted recordings.\n');
+  let failed = 0;
   for (const f of found) {
-    const r = await finalizeInterrupted(f.logPath);
-    process.stdout.write(`${r.logPath}: closed as interrupted, ${r.messages} messages, indexed\n`);
+    try {
+      const r = await finalizeInterrupted(f.logPath);
+      process.stdout.write(`${r.logPath}: closed as interrupted, ${r.messages} messages, indexed${f.staleLock ? ` (stale lock cleared: ${f.staleLock})` : ''}\n`);
+    } catch (err) {
+      failed++;
+      process.stderr.write(`mqtt-sessions: ${(err as Error).message}\n`);
+    }
   }
-  return 0;
+  return failed ? 1 : 0;
 }
 
 export async function brokerCommand(argv: string[]): Promise<number> {
@@ -195,7 +218,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   process.stdout.write(`1. embedded broker (aedes) on ${broker.url}\n`);
   const profile = profileFromUrl(broker.url, 'embedded');
   const simClient = await connectBroker({ ...profile, clientId: 'factory-simulator' });
-  const recorder = await SessionRecorder.start({ profile: { ...profile, clientId: 'demo-recorder' }, outDir, name: 'demo-factory' });
+  // aedes mishandles QoS 2 for persistent sessions (moscajs/aedes#994): the demo records clean.
+  const recorder = await SessionRecorder.start({ profile: { ...profile, clientId: 'demo-recorder' }, outDir, name: 'demo-factory', persistentSession: false });
   const sim = new FactorySimulator(simClient);
   await sim.start();
   process.stdout.write(`2. factory simulator publishing; recording ${seconds} s into ${recorder.logPath}\n`);

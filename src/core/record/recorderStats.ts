@@ -1,6 +1,8 @@
 /** Live figures of a running recording (DESIGN §5), emitted about once a second. */
 export interface RecorderStats {
-  state: 'connecting' | 'recording' | 'paused' | 'reconnecting' | 'stopping' | 'stopped';
+  state: 'connecting' | 'waiting' | 'recording' | 'paused' | 'reconnecting' | 'stopping' | 'stopped';
+  /** While `waiting`: why the broker is not reached yet (refused, not found…). */
+  waitingFor?: string;
   sessionName: string;
   logPath: string;
   elapsedMs: number;
@@ -13,6 +15,10 @@ export interface RecorderStats {
   skippedPaused: number;
   skippedExcluded: number;
   reconnects: number;
+  /** Time without a broker connection since the first one, in all outages (ms). */
+  outageMs: number;
+  /** QoS 1/2 messages the broker delivered again after an outage, recorded once. */
+  duplicatesDropped: number;
   /** Bytes of the `.log` handed to the OS. */
   fileBytes: number;
   /** Messages received but not yet handed to the OS (the 100 ms window). */

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { fsync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { buildIndexInWorker } from '../index/indexClient';
-import { connectBroker } from '../mqtt/brokerConnection';
+import { connectBroker, randomClientId } from '../mqtt/brokerConnection';
 import { type BrokerProfile, profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
 import { limitTurnWork } from '../mqtt/turnBudget';
@@ -13,7 +13,9 @@ import { encodePayload } from '../session/sessionMessage';
 import { formatTimestamp, sessionStamp } from '../session/timestamps';
 import { EXCLUSION_PRESETS, type ExclusionPreset, exclusionMatcher } from './exclusions';
 import type { RecorderResult, RecorderStats, SessionStatus } from './recorderStats';
-import { releaseLock, takeLock } from './sessionLock';
+import { RedeliveryFilter } from './redeliveryFilter';
+import { claimLogFile, metaOfLog } from './sessionClaim';
+import { releaseLock } from './sessionLock';
 
 export const RECORDER_VERSION = 'mqtt-session-manager 0.1.0';
 const FLUSH_BYTES = 256 * 1024;
@@ -40,6 +42,17 @@ export interface RecorderOptions {
   statsMs?: number;
   /** Build the `.db` index when the recording ends (default true). */
   index?: boolean;
+  /**
+   * Keep the broker session across outages (3.1.1 `clean: false`, MQTT 5 a session
+   * expiry), so that QoS 1/2 messages published meanwhile are held for the recorder.
+   * Default: on when the subscription QoS is 1 or 2. Needs a stable client id: the
+   * profile's, else one made for the recording and kept in its meta line.
+   */
+  persistentSession?: boolean;
+  /** MQTT 5: how long the broker keeps the session after a disconnect (default 1 h). */
+  sessionExpirySec?: number;
+  /** How long to wait for the broker at the start (default: for ever, showing "waiting for broker"). */
+  connectTimeoutMs?: number;
 }
 
 interface RecorderEvents {
@@ -72,6 +85,16 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
   private lastStatsAt = Date.now();
   private lastStatsMessages = 0;
   private syncing = false;
+  private readonly redelivered = new RedeliveryFilter();
+  private disconnectedAt: number | undefined;
+  private outages = 0;
+  private outageMsTotal = 0;
+  private waitingReason: string | undefined;
+  /** Resolves once the recorder is connected and subscribed for the first time. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private failStart!: (err: Error) => void;
+  private readonly giveUp = new AbortController();
 
   private constructor(
     private readonly options: RecorderOptions,
@@ -81,32 +104,66 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
   ) {
     super();
     this.writer = new SessionLogWriter(logPath, resumed ? 'append' : 'create');
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.failStart = reject;
+    });
+    this.ready.catch(() => undefined);
     this.excluded = exclusionMatcher([...EXCLUSION_PRESETS[options.preset ?? 'none'], ...(options.exclude ?? [])]);
   }
 
+  /** Opens the session and waits until the recorder is subscribed (or fails). */
   static async start(options: RecorderOptions): Promise<SessionRecorder> {
+    const recorder = await SessionRecorder.open(options);
+    try {
+      await recorder.ready;
+    } catch (err) {
+      await recorder.stop();
+      throw err;
+    }
+    return recorder;
+  }
+
+  /**
+   * Opens the session file and starts connecting; returns at once. The recorder waits
+   * for the broker (state `waiting`) as long as `connectTimeoutMs` allows; `ready`
+   * resolves at the first subscription, and rejects (the recording ending as `failed`)
+   * when the broker cannot be reached in time or refuses us.
+   */
+  static async open(options: RecorderOptions): Promise<SessionRecorder> {
     const topics = options.topics?.length ? options.topics : ['#'];
     for (const f of [...topics, ...(options.exclude ?? [])]) if (!isValidTopicFilter(f)) throw new Error(`topic filter "${f}" is not valid`);
     await mkdir(options.outDir, { recursive: true });
     const resumed = options.resumeLog !== undefined;
-    const name = options.resumeLog ? path.basename(options.resumeLog, '.log') : `${options.name ?? 'session'}_${sessionStamp(Date.now())}`;
-    const logPath = options.resumeLog ?? path.join(options.outDir, `${name}.log`);
-    if (resumed) await stat(logPath);
-    await takeLock(logPath);
+    let clientId = options.profile.clientId;
+    if (options.resumeLog) {
+      await stat(options.resumeLog);
+      const meta = await metaOfLog(options.resumeLog);
+      // The broker holds the session of the client id the recording used: resume with it.
+      if (!clientId && typeof meta?.clientId === 'string') clientId = meta.clientId;
+    }
+    clientId ??= randomClientId('mqtt-sessions-rec');
+    const base = `${options.name ?? 'session'}_${sessionStamp(Date.now())}`;
+    const logPath = await claimLogFile(options.resumeLog ?? path.join(options.outDir, base), resumed);
+    const name = path.basename(logPath, '.log');
     let recorder: SessionRecorder;
     try {
-      recorder = new SessionRecorder({ ...options, topics }, logPath, name, resumed);
+      recorder = new SessionRecorder({ ...options, topics, profile: { ...options.profile, clientId } }, logPath, name, resumed);
     } catch (err) {
       await releaseLock(logPath);
       throw err;
     }
-    await recorder.begin(resumed);
+    recorder.begin(resumed);
     return recorder;
   }
 
-  private async begin(resumed: boolean): Promise<void> {
+  private get persistent(): boolean {
+    return this.options.persistentSession ?? (this.options.subscribeQos ?? 2) > 0;
+  }
+
+  private begin(resumed: boolean): void {
     const { profile, topics = ['#'] } = this.options;
-    if (resumed) this.writer.writeRecord('event', { event: 'resume-session', timestamp: formatTimestamp(Date.now()) });
+    if (resumed) this.writer.writeRecord('event', { event: 'resume-session', timestamp: formatTimestamp(Date.now()), clientId: profile.clientId });
     else {
       this.writer.writeMeta({
         sessionName: this.options.name ?? 'session',
@@ -116,6 +173,8 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
         brokerPort: profilePort(profile),
         brokerProtocol: profile.protocol,
         mqttVersion: String(profile.mqttVersion),
+        clientId: profile.clientId,
+        persistentSession: this.persistent,
         topicFilters: topics,
         exclusions: this.options.exclude ?? [],
         recordingExclusionPreset: this.options.preset ?? 'none',
@@ -123,37 +182,91 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       });
     }
     this.flushOrFail();
-    try {
-      this.client = await connectBroker(profile, { password: this.options.password });
-      limitTurnWork(this.client);
-    } catch (err) {
-      this.writer.close({ status: 'failed', reason: (err as Error).message, messages: 0, endedAt: formatTimestamp(Date.now()) });
-      await releaseLock(this.logPath);
-      throw err;
-    }
-    this.connected = true;
-    const client = this.client;
-    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
-    client.on('close', () => {
-      if (!this.connected || this.stopping) return;
-      this.connected = false;
-      this.event('disconnect');
-    });
-    client.on('connect', () => {
-      if (this.connected) return;
-      this.connected = true;
-      this.reconnects++;
-      this.event('reconnect');
-    });
-    client.on('error', (err) => this.emit('event', { event: 'error', detail: err.message }));
-    const qos = this.options.subscribeQos ?? 2;
-    await client.subscribeAsync(Object.fromEntries(topics.map((t) => [t, { qos }])));
-
     const { flushMs = 50, syncMs = 1000, statsMs = 1000 } = this.options;
     this.timers.push(setInterval(() => this.flushOrFail(), flushMs));
     this.timers.push(setInterval(() => this.syncAsync(), syncMs));
     this.timers.push(setInterval(() => this.emit('stats', this.stats()), statsMs));
     if (this.options.maxDurationMs) this.timers.push(setTimeout(() => void this.stop('auto-stopped', 'duration reached'), this.options.maxDurationMs));
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const { profile } = this.options;
+    const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
+    let client: MqttClient;
+    try {
+      client = await connectBroker(profile, {
+        password: this.options.password,
+        waitMs: this.options.connectTimeoutMs ?? Number.POSITIVE_INFINITY,
+        onWaiting: (reason) => {
+          if (this.stopping) return;
+          this.waitingReason = reason;
+          this.event('waiting-for-broker', reason);
+        },
+        clean: !this.persistent,
+        signal: this.giveUp.signal,
+        sessionExpirySec: this.persistent && v5 ? (this.options.sessionExpirySec ?? 3600) : undefined,
+      });
+    } catch (err) {
+      if (this.stopping) return;
+      const message = (err as Error).message;
+      this.failStart(new Error(message));
+      void this.stop('failed', 'could not connect', message);
+      return;
+    }
+    if (this.stopping) {
+      await client.endAsync(true).catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.waitingReason = undefined;
+    limitTurnWork(client);
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    client.on('close', () => {
+      if (!this.connected || this.stopping) return;
+      this.connected = false;
+      this.disconnectedAt = Date.now();
+      this.event('disconnect');
+    });
+    client.on('connect', (connack) => this.onReconnect(client, connack));
+    client.on('error', (err) => {
+      if (!this.stopping) this.emit('event', { event: 'error', detail: err.message });
+    });
+    this.connected = true;
+    try {
+      await this.subscribe(client);
+    } catch (err) {
+      const message = `subscribe: ${(err as Error).message}`;
+      this.failStart(new Error(message));
+      void this.stop('failed', 'could not subscribe', message);
+      return;
+    }
+    this.markReady();
+  }
+
+  private async subscribe(client: MqttClient): Promise<void> {
+    const qos = this.options.subscribeQos ?? 2;
+    const granted = await client.subscribeAsync(Object.fromEntries((this.options.topics ?? ['#']).map((t) => [t, { qos }])));
+    const refused = granted.filter((g) => g.qos === 128 || g.qos > 2);
+    if (refused.length) throw new Error(`the broker refused ${refused.map((g) => g.topic).join(', ')}`);
+  }
+
+  /** Back after an outage: the outage as an event; subscribe again unless the broker kept the session. */
+  private onReconnect(client: MqttClient, connack: IConnackPacket): void {
+    if (this.connected || this.stopping) return;
+    this.connected = true;
+    this.reconnects++;
+    this.redelivered.reconnected();
+    const outageMs = this.disconnectedAt === undefined ? 0 : Date.now() - this.disconnectedAt;
+    this.outages++;
+    this.outageMsTotal += outageMs;
+    this.disconnectedAt = undefined;
+    const sessionPresent = connack.sessionPresent === true;
+    this.writer.writeRecord('event', { event: 'reconnect', timestamp: formatTimestamp(Date.now()), outageMs, sessionPresent });
+    this.emit('event', { event: 'reconnect', detail: `after ${(outageMs / 1000).toFixed(1)} s${sessionPresent ? ', session kept by the broker' : ''}` });
+    if (!sessionPresent) {
+      this.subscribe(client).catch((err) => this.event('error', `subscribe after reconnect: ${(err as Error).message}`));
+    }
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
@@ -166,6 +279,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       this.skippedExcluded++;
       return;
     }
+    if (packet.qos > 0 && this.redelivered.seen(packet.messageId, packet.dup, topic, payload)) return;
     const now = Date.now();
     this.writer.writeMessage({
       topic,
@@ -209,7 +323,8 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     this.lastStatsAt = now;
     this.lastStatsMessages = this.messages;
     return {
-      state: this.stopping ? 'stopping' : !this.client ? 'connecting' : !this.connected ? 'reconnecting' : this.paused ? 'paused' : 'recording',
+      state: this.stopping ? 'stopping' : !this.client ? (this.waitingReason ? 'waiting' : 'connecting') : !this.connected ? 'reconnecting' : this.paused ? 'paused' : 'recording',
+      waitingFor: this.client ? undefined : this.waitingReason,
       sessionName: this.sessionName,
       logPath: this.logPath,
       elapsedMs: now - this.startedAt,
@@ -220,6 +335,8 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       skippedPaused: this.skippedPaused,
       skippedExcluded: this.skippedExcluded,
       reconnects: this.reconnects,
+      outageMs: this.outageMsTotal + (this.disconnectedAt === undefined ? 0 : now - this.disconnectedAt),
+      duplicatesDropped: this.redelivered.dropped,
       fileBytes: this.writer.bytesWritten,
       unflushed: this.messages - this.flushedMessages,
       indexLag: this.messages,
@@ -234,7 +351,9 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
 
   private async finish(status: SessionStatus, reason: string, error?: string): Promise<RecorderResult> {
     for (const t of this.timers) clearInterval(t);
-    if (this.client) await this.client.endAsync().catch(() => undefined);
+    this.failStart(new Error(error ?? reason));
+    this.giveUp.abort();
+    if (this.client) await this.endBrokerSession(this.client);
     const stats = this.stats();
     let writeError = error;
     try {
@@ -246,6 +365,10 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
         topics: stats.topics,
         skipped: { paused: stats.skippedPaused, excluded: stats.skippedExcluded },
         reconnects: stats.reconnects,
+        outages: this.outages,
+        outageMs: stats.outageMs,
+        duplicatesDropped: stats.duplicatesDropped,
+        clientId: this.options.profile.clientId,
         endedAt: formatTimestamp(Date.now()),
         durationSec: stats.elapsedMs / 1000,
         ...(error ? { error } : {}),
@@ -256,7 +379,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     }
     await releaseLock(this.logPath);
     const result: RecorderResult = { status, reason, logPath: this.logPath, stats: { ...stats, state: 'stopped', unflushed: 0, indexLag: stats.messages }, error: writeError };
-    if (this.options.index !== false && !writeError) {
+    if (this.options.index !== false && !writeError && !(status === 'failed' && stats.messages === 0)) {
       const dbPath = this.logPath.replace(/\.log$/, '.db');
       try {
         await buildIndexInWorker(this.logPath, dbPath);
@@ -268,6 +391,28 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     }
     this.emit('stopped', result);
     return result;
+  }
+
+  /**
+   * A finished recording leaves no session on the broker to queue messages for nobody:
+   * MQTT 5 sets the expiry to 0 on disconnect; 3.1.1 connects once more with a clean session.
+   */
+  private async endBrokerSession(client: MqttClient): Promise<void> {
+    const { profile } = this.options;
+    const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
+    const wasConnected = client.connected;
+    if (this.persistent && v5 && wasConnected) {
+      await client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } }).catch(() => undefined);
+      return;
+    }
+    await client.endAsync(!wasConnected).catch(() => undefined);
+    if (!this.persistent || v5 || !wasConnected) return;
+    try {
+      const cleaner = await connectBroker(profile, { password: this.options.password, clean: true, connectTimeoutMs: 2000 });
+      await cleaner.endAsync();
+    } catch {
+      // The broker went away meanwhile: it keeps the session, which costs only its queue.
+    }
   }
 
   private event(event: string, detail?: string): void {

@@ -4,7 +4,7 @@ import { buildIndexInWorker } from '../index/indexClient';
 import { SessionLogReader } from '../session/logReader';
 import { SessionLogWriter } from '../session/logWriter';
 import { formatTimestamp } from '../session/timestamps';
-import { isLocked } from './sessionLock';
+import { clearStaleLock, lockState, releaseLock, takeLock } from './sessionLock';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -38,6 +38,14 @@ export interface InterruptedSession {
   logPath: string;
   sizeBytes: number;
   modified: string;
+  /** Why its lock was found stale, when it had one. */
+  staleLock?: string;
+}
+
+export interface LiveRecording {
+  logPath: string;
+  pid: number;
+  host: string;
 }
 
 /**
@@ -45,7 +53,7 @@ export interface InterruptedSession {
  * `session_end`, that no live recorder holds. Old recorders' files never had a
  * `session_end`, so only our own are considered.
  */
-export async function findInterrupted(dir: string): Promise<InterruptedSession[]> {
+export async function findInterrupted(dir: string, live: LiveRecording[] = []): Promise<InterruptedSession[]> {
   const found: InterruptedSession[] = [];
   let names: string[];
   try {
@@ -55,9 +63,14 @@ export async function findInterrupted(dir: string): Promise<InterruptedSession[]
   }
   for (const name of names.filter((n) => n.endsWith('.log')).sort()) {
     const logPath = path.join(dir, name);
-    if (!(await isOurRecording(logPath)) || (await hasSessionEnd(logPath)) || (await isLocked(logPath))) continue;
+    if (!(await isOurRecording(logPath)) || (await hasSessionEnd(logPath))) continue;
+    const lock = await lockState(logPath);
+    if (lock.state === 'live') {
+      live.push({ logPath, pid: lock.owner.pid, host: lock.owner.host });
+      continue;
+    }
     const st = await stat(logPath);
-    found.push({ logPath, sizeBytes: st.size, modified: new Date(st.mtimeMs).toISOString() });
+    found.push({ logPath, sizeBytes: st.size, modified: new Date(st.mtimeMs).toISOString(), ...(lock.state === 'stale' ? { staleLock: lock.why } : {}) });
   }
   return found;
 }
@@ -86,7 +99,20 @@ export interface RecoveryResult {
 
 /** Closes an interrupted `.log` as `interrupted` with its message count, and indexes it. */
 export async function finalizeInterrupted(logPath: string): Promise<RecoveryResult> {
-  if (await isLocked(logPath)) throw new Error(`${logPath}: a recorder is still writing it`);
+  const lock = await lockState(logPath);
+  if (lock.state === 'live') throw new Error(`${logPath}: a recorder (pid ${lock.owner.pid} on ${lock.owner.host}) is still writing it`);
+  if (lock.state === 'stale') await clearStaleLock(logPath, lock);
+  // Held while closing: a second recovery, or a resume, cannot append at the same time.
+  await takeLock(logPath);
+  try {
+    return await closeInterrupted(logPath);
+  } finally {
+    await releaseLock(logPath);
+  }
+}
+
+async function closeInterrupted(logPath: string): Promise<RecoveryResult> {
+  if (await hasSessionEnd(logPath)) throw new Error(`${logPath}: already closed (another recovery was first)`);
   const reader = new SessionLogReader(logPath);
   let lastMs: number | undefined;
   for await (const batch of reader.batches()) if (batch.length) lastMs = batch[batch.length - 1].tsMs;

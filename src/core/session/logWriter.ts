@@ -25,9 +25,13 @@ export class SessionLogWriter {
   bytesWritten = 0;
   messages = 0;
 
-  /** `create` refuses to overwrite an existing file; `append` continues one (resume). */
+  /**
+   * `create` refuses to overwrite an existing file; `append` continues one (resume).
+   * Both write in append mode: a line another process appended (recovery's `session_end`)
+   * is never overwritten.
+   */
   constructor(readonly path: string, mode: 'create' | 'append' = 'create') {
-    this.fd = openSync(path, mode === 'create' ? 'wx' : 'a');
+    this.fd = openSync(path, mode === 'create' ? 'ax' : 'a');
   }
 
   writeMeta(meta: Record<string, unknown>): void {

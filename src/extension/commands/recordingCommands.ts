@@ -56,12 +56,17 @@ export async function startRecording(d: RecordingDeps, resumeLog?: string): Prom
   }
   const { SessionRecorder } = await import('../../core/record/sessionRecorder');
   try {
-    const recorder = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', profileUrl(broker.profile)) }, () =>
-      SessionRecorder.start({ profile: broker.profile, password: broker.password, topics, preset, outDir, name, resumeLog }),
-    );
+    // Opened at once: a broker that is down is waited for (the Recorder view shows it).
+    const recorder = await SessionRecorder.open({ profile: broker.profile, password: broker.password, topics, preset, outDir, name, resumeLog });
     d.activity.startedRecording(recorder, broker.profile);
     d.log.info('record', `recording ${recorder.logPath} from ${profileUrl(broker.profile)}`, { topics, preset });
-    recorder.on('event', (e) => d.log.info('record', `${e.event}${e.detail ? `: ${e.detail}` : ''}`));
+    let toldWaiting = false;
+    recorder.on('event', (e) => {
+      d.log.info('record', `${e.event}${e.detail ? `: ${e.detail}` : ''}`);
+      if (e.event !== 'waiting-for-broker' || toldWaiting) return;
+      toldWaiting = true;
+      void vscode.window.showWarningMessage(vscode.l10n.t('Waiting for the broker {0} ({1}): the recording starts when it answers.', profileUrl(broker.profile), e.detail ?? ''));
+    });
     recorder.once('stopped', (r) => {
       d.log.info('record', `recording ${r.status}: ${r.stats.messages} messages in ${r.logPath}`, { reason: r.reason });
       if (r.error) void vscode.window.showErrorMessage(vscode.l10n.t('Recording stopped: {0}', r.error));
