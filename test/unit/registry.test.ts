@@ -295,14 +295,14 @@ describe('live-session registry', () => {
       const root = await tempDir();
       const dir = path.join(root, 'registry');
       const cases: [Record<string, unknown>, string][] = [
-        [{ session_id: '../../etc/passwd' }, '20251208T143022_live_session_shadow_.._.._etc_passwd.json'],
-        [{ session_id: '/abs/path', run_type: 'a/b' }, '20251208T143022_a_b__abs_path.json'],
-        [{ session_id: 'C:\\x:y' }, '20251208T143022_live_session_shadow_C__x_y.json'],
-        [{ session_id: 'with space\tand tab' }, '20251208T143022_live_session_shadow_with_space_and_tab.json'],
-        [{ session_id: 'Ünïcödé 🚀' }, '20251208T143022_live_session_shadow__n_c_d___.json'],
+        [{ session_id: '../../etc/passwd' }, '20251208T143022_live_session_shadow_.._.._etc_passwd~3754d6cb3a38.json'],
+        [{ session_id: '/abs/path', run_type: 'a/b' }, '20251208T143022_a_b~c14cddc033f6__abs_path~6d80187b4541.json'],
+        [{ session_id: 'C:\\x:y' }, '20251208T143022_live_session_shadow_C__x_y~d347bc3d4961.json'],
+        [{ session_id: 'with space\tand tab' }, '20251208T143022_live_session_shadow_with_space_and_tab~beb2027f5507.json'],
+        [{ session_id: 'Ünïcödé 🚀' }, '20251208T143022_live_session_shadow__n_c_d___~8b2730545cce.json'],
         [{ session_id: '..', run_type: '..' }, '20251208T143022_.._...json'],
         [{ session_id: '.', run_type: '.' }, '20251208T143022_._..json'],
-        [{ session_id: 'x'.repeat(400) }, `20251208T143022_live_session_shadow_${'x'.repeat(100)}.json`],
+        [{ session_id: 'x'.repeat(400) }, `20251208T143022_live_session_shadow_${'x'.repeat(87)}~7b0bd700ce06.json`],
       ];
       for (const [overrides, name] of cases) {
         const file = await registerRecord(dir, record(overrides));
@@ -311,7 +311,7 @@ describe('live-session registry', () => {
       }
       assert.deepEqual((await readdir(root)).sort(), ['registry']);
       assert.deepEqual((await readdir(dir)).sort(), cases.map((c) => c[1]).sort());
-      for (const name of await readdir(dir)) assert.match(name, /^\d{8}T\d{6}_[A-Za-z0-9._-]+_[A-Za-z0-9._-]+\.json$/);
+      for (const name of await readdir(dir)) assert.match(name, /^\d{8}T\d{6}_[A-Za-z0-9._~-]+_[A-Za-z0-9._~-]+\.json$/);
     });
 
     it('never overwrites an existing record', async () => {

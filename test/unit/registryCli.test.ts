@@ -173,13 +173,13 @@ describe('mqtt-sessions report / register / monitor', () => {
       await writeFile(input, JSON.stringify(rec('../evil id', 'live/shadow', 'completed', '2026-02-03T04:05:06.789+01:00')));
       const r = await runCli(['register', '--dir', dir, input]);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, `${path.join(dir, '20260203T040506_live_shadow_.._evil_id.json')}\n`);
+      assert.equal(r.stdout, `${path.join(dir, '20260203T040506_live_shadow~6cbb2c483cbf_.._evil_id~de30f3c53c6a.json')}\n`);
       assert.deepEqual(JSON.parse(await readFile(r.stdout.trim(), 'utf8')), JSON.parse(await readFile(input, 'utf8')));
       assert.deepEqual(await readdir(root), ['in.json', 'registry'].sort());
 
       const again = await runCli(['register', '--dir', dir, input]);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /^mqtt-sessions: .*20260203T040506_live_shadow_\.\._evil_id\.json already exists \(records are never overwritten\)\n$/);
+      assert.match(again.stderr, /^mqtt-sessions: .*20260203T040506_live_shadow~6cbb2c483cbf_\.\._evil_id~de30f3c53c6a\.json already exists \(records are never overwritten\)\n$/);
 
       const bad = path.join(root, 'bad.json');
       await writeFile(bad, JSON.stringify({ ...rec('b', 't', 'completed', '2026-01-01T00:00:00'), metrics: { realized_pnl: 'lots' } }));

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readRegularTextFile } from '../util/regularFile';
 import { type LiveSessionRecord, type SessionStatus, checkRecord, startedMs } from './liveSessionRecord';
 
 /** Where the Python trading system files its records (DESIGN §3, `mqttSessions.liveSessionFolders`). */
@@ -58,12 +59,13 @@ const SLICE_MS = 8;
 
 /**
  * Reads every `*.json` of the folder (not hidden ones, like Python's `glob('*.json')`);
- * a bad file becomes a problem and the others still load.
+ * a bad file becomes a problem and the others still load. Only regular files are read
+ * (symlinks when they resolve to one inside the folder), each up to `MAX_INPUT_FILE_BYTES`.
  */
 export async function listRecords(dir: string, filter: ListFilter = {}): Promise<RegistryListing> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => (d.isFile() || d.isSymbolicLink()) && !d.name.startsWith('.') && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => !d.isDirectory() && !d.name.startsWith('.') && d.name.toLowerCase().endsWith('.json')).map((d) => d.name);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { folderExists: false, entries: [], problems: [], total: 0 };
     throw err;
@@ -78,14 +80,7 @@ export async function listRecords(dir: string, filter: ListFilter = {}): Promise
       sliceStart = performance.now();
     }
     const file = path.join(dir, name);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push({ file, reason: `cannot read: ${(err as Error).message}` });
-      continue;
-    }
-    const r = parseRecordText(file, text);
+    const r = readRecordText(file, [dir]);
     if ('record' in r) all.push(r);
     else problems.push(r);
   }
@@ -108,13 +103,20 @@ export async function listRecordsIn(dirs: readonly string[], filter: ListFilter 
   return { entries, problems };
 }
 
-/** One file: the record, or a problem naming the file and the first wrong field. */
-export async function readRecordFile(file: string): Promise<RegistryEntry | RegistryProblem> {
+/**
+ * One file: the record, or a problem naming the file and the first wrong field. `roots`:
+ * where a symlinked record may point (its own folder by default).
+ */
+export async function readRecordFile(file: string, roots?: readonly string[]): Promise<RegistryEntry | RegistryProblem> {
+  return readRecordText(file, roots);
+}
+
+function readRecordText(file: string, roots: readonly string[] | undefined): RegistryEntry | RegistryProblem {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readRegularTextFile(file, { roots });
   } catch (err) {
-    return { file, reason: `cannot read: ${(err as Error).message}` };
+    return { file, reason: (err as { reason?: string }).reason ?? `cannot read: ${(err as Error).message}` };
   }
   return parseRecordText(file, text);
 }
@@ -181,16 +183,50 @@ export function safeNamePart(text: string): string {
 
 /** File names stay well below the usual 255-byte limit even for long session ids. */
 const MAX_PART = 100;
+/** Hex digits of the SHA-256 of the whole value, for parts that were cut or changed. */
+const HASH_DIGITS = 12;
+
+/**
+ * A name part that no other value shares: a value that is already safe and short stays as it
+ * is (the Python registry's name); otherwise a readable prefix, `~` (never in a safe part, so
+ * no plain value can look the same) and a hash of the whole value.
+ */
+function uniqueNamePart(text: string): string {
+  const safe = safeNamePart(text);
+  if (safe === text && safe.length <= MAX_PART) return safe;
+  const hash = createHash('sha256').update(text, 'utf8').digest('hex').slice(0, HASH_DIGITS);
+  return `${safe.slice(0, MAX_PART - HASH_DIGITS - 1)}~${hash}`;
+}
+
+function nameStamp(startedAt: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(startedAt);
+  if (!m) throw new InvalidRecordError('started_at: not an ISO 8601 date');
+  return `${m[1]}${m[2]}${m[3]}T${m[4]}${m[5]}${m[6] ?? '00'}`;
+}
+
+type NamedRecord = Pick<LiveSessionRecord, 'started_at' | 'run_type' | 'session_id'>;
 
 /**
  * `YYYYMMDDTHHMMSS_<run_type>_<session_id>.json`. The stamp is `started_at`'s own date and
- * time as written (what Python's `strftime` gives), not converted to UTC.
+ * time as written (what Python's `strftime` gives), not converted to UTC. Distinct ids give
+ * distinct names (see `uniqueNamePart`).
  */
-export function recordFileName(record: Pick<LiveSessionRecord, 'started_at' | 'run_type' | 'session_id'>): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(record.started_at);
-  if (!m) throw new InvalidRecordError('started_at: not an ISO 8601 date');
-  const stamp = `${m[1]}${m[2]}${m[3]}T${m[4]}${m[5]}${m[6] ?? '00'}`;
-  return `${stamp}_${safeNamePart(record.run_type).slice(0, MAX_PART)}_${safeNamePart(record.session_id).slice(0, MAX_PART)}.json`;
+export function recordFileName(record: NamedRecord): string {
+  return `${nameStamp(record.started_at)}_${uniqueNamePart(record.run_type)}_${uniqueNamePart(record.session_id)}.json`;
+}
+
+/** The name older versions gave (parts sanitised and cut at 100 characters): such files are still recognised. */
+export function legacyRecordFileName(record: NamedRecord): string {
+  return `${nameStamp(record.started_at)}_${safeNamePart(record.run_type).slice(0, MAX_PART)}_${safeNamePart(record.session_id).slice(0, MAX_PART)}.json`;
+}
+
+/** The path of an existing file of this record under its old name, if there is one. */
+async function legacyFileOf(root: string, record: LiveSessionRecord): Promise<string | undefined> {
+  const legacy = legacyRecordFileName(record);
+  if (legacy === recordFileName(record)) return undefined;
+  const r = await readRecordFile(path.join(root, legacy), [root]);
+  // The old name is shared by ids equal in their first 100 characters: only the same ids count.
+  return 'record' in r && r.record.session_id === record.session_id && r.record.run_type === record.run_type ? r.file : undefined;
 }
 
 /**
@@ -205,6 +241,8 @@ export async function registerRecord(dir: string, raw: unknown): Promise<string>
   const target = path.resolve(root, name);
   // Belt and braces: sanitising already removes separators, but no name may leave the folder.
   if (path.dirname(target) !== root || name === '.' || name === '..') throw new InvalidRecordError(`unsafe file name ${JSON.stringify(name)}`);
+  const legacy = await legacyFileOf(root, checked.record);
+  if (legacy) throw new Error(`${legacy} already exists (records are never overwritten)`);
   await mkdir(root, { recursive: true });
   const text = `${JSON.stringify(checked.record, null, 2)}\n`;
   let handle: FileHandle;

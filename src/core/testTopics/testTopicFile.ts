@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { topicNameProblem } from '../mqtt/topicFilter';
 import { type QoS, encodePayload } from '../session/sessionMessage';
 import { tooDeep } from '../util/jsonDepth';
-import { InputFileError, readRegularTextFile } from '../util/regularFile';
+import { InputFileError, readRegularFileAsync } from '../util/regularFile';
 
 /**
  * A test-topic file (DESIGN §3.2): one JSON object, `topic` and `payload`, optional
@@ -87,7 +87,7 @@ export function parseTestTopic(text: string, file: string): TestTopic {
 export async function readTestTopic(file: string): Promise<TestTopic> {
   let text: string;
   try {
-    text = readRegularTextFile(file);
+    text = (await readRegularFileAsync(file)).toString('utf8');
   } catch (err) {
     if (err instanceof InputFileError) throw new TestTopicError(file, undefined, err.reason);
     throw err;
