@@ -1,6 +1,6 @@
 import { formatDuration } from '../util/units';
 import { escapeHtml, htmlDocument } from '../util/html';
-import { mdCell, oneLine } from '../util/markdown';
+import { mdCell, mdText } from '../util/markdown';
 import type { SessionAnalysis } from './sessionAnalysis';
 
 /** Rows per table beyond which a report says how many were left out. */
@@ -73,9 +73,9 @@ function reportParts(a: SessionAnalysis): { title: string; facts: [string, strin
 
 export function renderSessionReportMarkdown(a: SessionAnalysis): string {
   const { title, facts, tables } = reportParts(a);
-  const out = [`# ${oneLine(title)}`, '', ...facts.map(([k, v]) => `- **${k}:** ${mdCell(v)}`), ''];
+  const out = [`# ${mdText(title)}`, '', ...facts.map(([k, v]) => `- **${k}:** ${mdCell(v)}`), ''];
   for (const t of tables) {
-    out.push(`## ${t.title}`, '');
+    out.push(`## ${mdText(t.title)}`, '');
     if (t.rows.length === 0) {
       out.push('None.', '');
       continue;

@@ -1,5 +1,5 @@
 import { escapeHtml, htmlDocument } from '../util/html';
-import { codeBlock, inlineCode, mdCell, oneLine } from '../util/markdown';
+import { codeBlock, inlineCode, mdCell, mdText } from '../util/markdown';
 import type { LiveSessionRecord } from './liveSessionRecord';
 import type { ListFilter, RegistryProblem, RegistrySummary } from './registryStore';
 
@@ -27,7 +27,7 @@ function json(value: unknown): string {
 export function renderRecordMarkdown(r: LiveSessionRecord): string {
   const bold = (label: string, value: string): string => `**${label}:** ${inlineCode(value)}`;
   const parts = [
-    `# Live-Session ${oneLine(r.session_id)}\n\n`,
+    `# Live-Session ${mdText(r.session_id)}\n\n`,
     `${bold('Run-Type', r.run_type)}  \n`,
     `${bold('Mode', r.mode)}  \n`,
     `${bold('Status', r.status)}  \n`,

@@ -27,3 +27,16 @@ export function oneLine(value: string): string {
 export function mdCell(text: string): string {
   return inlineCode(text).replace(/\|/g, '\\|');
 }
+
+/**
+ * A value as plain Markdown text on one line (headings, list items), never markup: `&`, `<`
+ * and `>` become entities, so no renderer runs HTML or a comment from it (VS Code's preview
+ * is safe, others are not); `\`, `` ` ``, `*`, `[`, `]`, `|`, `~` and `_` at a word's edge are
+ * backslash-escaped, so it makes no code, emphasis, link or table cell. Not for code spans:
+ * there everything is literal already.
+ */
+export function mdText(value: string): string {
+  return oneLine(value)
+    .replace(/[\\`*[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\$&')
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
