@@ -166,12 +166,7 @@ describe('registry and reports: hostile input', () => {
 
     it('a record with HTML in every field gives Markdown without raw HTML outside code', () => {
       const raw: Record<string, unknown> = {
-        session_id: HOSTILE,
-        run_id: HOSTILE,
-        run_type: HOSTILE,
-        mode: HOSTILE,
-        env_name: HOSTILE,
-        symbol: HOSTILE,
+        ...Object.fromEntries(['session_id', 'run_id', 'run_type', 'mode', 'env_name', 'symbol', 'strategy_tier'].map((k) => [k, HOSTILE])),
         status: 'failed',
         started_at: '2026-01-01T10:00:00',
         finished_at: null,
@@ -179,7 +174,6 @@ describe('registry and reports: hostile input', () => {
         metrics: { [HOSTILE]: HOSTILE, realized_pnl: 1 },
         cli_args: [HOSTILE, '--x', HOSTILE],
         error: `${HOSTILE}\n<script>second()</script>`,
-        strategy_tier: HOSTILE,
       };
       const checked = checkRecord(raw);
       assert.ok(checked.ok);
