@@ -19,8 +19,8 @@ export interface LockOwner {
   processStart?: string;
   host: string;
   since: string;
-  /** Distinguishes this take from any other, so a release never removes another's lock. */
-  token: string;
+  /** Distinguishes this take from any other, so a release never removes another's lock (absent in locks of 0.1.0). */
+  token?: string;
 }
 
 export type LockState = { state: 'free' } | { state: 'live'; owner: LockOwner } | { state: 'stale'; owner: LockOwner | undefined; why: string };
@@ -74,7 +74,7 @@ export async function lockState(logPath: string): Promise<LockState> {
   if (owner === 'missing') return { state: 'free' };
   if (owner === undefined) return { state: 'stale', owner, why: 'the lock file is unreadable' };
   if (owner.host && owner.host !== hostname()) return { state: 'live', owner };
-  if (held.get(logPath) === owner.token) return { state: 'live', owner };
+  if (owner.token !== undefined && held.get(logPath) === owner.token) return { state: 'live', owner };
   if (!alive(owner.pid)) return { state: 'stale', owner, why: `pid ${owner.pid} is not running` };
   const start = owner.processStart && processStartOf(owner.pid);
   if (start && start !== owner.processStart) return { state: 'stale', owner, why: `pid ${owner.pid} is now another process` };
@@ -92,7 +92,7 @@ export async function isLocked(logPath: string): Promise<boolean> {
  */
 export async function takeLock(logPath: string): Promise<void> {
   const file = lockPath(logPath);
-  const owner: LockOwner = { pid: process.pid, processStart: processStartOf(process.pid), host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const owner: LockOwner & { token: string } = { pid: process.pid, processStart: processStartOf(process.pid), host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createComplete(file, JSON.stringify(owner))) {
       held.set(logPath, owner.token);
