@@ -185,6 +185,34 @@ describe('send: hostile test-topic files against mosquitto', function () {
     await proxy.close();
   });
 
+  it('a broker that is down: each file fails after the timeout, and nothing is sent late when it is back', async () => {
+    const own = await Mosquitto.start();
+    const dir = await tempDir('send-down-');
+    await writeFile(path.join(dir, 'a_qos0.json'), JSON.stringify({ topic: 'down/qos0', payload: 'x', qos: 0 }));
+    await writeFile(path.join(dir, 'b_qos1.json'), JSON.stringify({ topic: 'down/qos1', payload: 'x', qos: 1 }));
+    const client = await mqtt.connectAsync(own.url, { reconnectPeriod: 100 });
+    await own.kill();
+    const started = Date.now();
+    const results = await sendTestTopics(client, await expandTestTopicPaths([dir]), { publishTimeoutMs: 700 });
+    const elapsed = Date.now() - started;
+    assert.deepEqual(results.map((r) => r.ok), [false, false]);
+    for (const r of results) assert.match(r.error ?? '', /_qos\d\.json: publish to down\/qos\d failed: not connected to the broker \(waited 0\.7 s\)/);
+    assert.ok(elapsed >= 1_300 && elapsed < 5_000, `${elapsed} ms`);
+    await own.restart();
+    const { client: sub, got } = await listen(own.url);
+    await new Promise<void>((resolve) => (client.connected ? resolve() : client.once('connect', () => resolve())));
+    await settle(500);
+    assert.equal(got.length, 0, 'the failed publishes were not queued and sent after all');
+    // And the same client publishes again once the broker is back.
+    const again = await sendTestTopics(client, [path.join(dir, 'b_qos1.json')], { publishTimeoutMs: 5_000 });
+    assert.equal(again[0].ok, true, again[0].error);
+    await settle();
+    assert.deepEqual(got.map((g) => g.topic), ['down/qos1']);
+    await client.endAsync();
+    await sub.endAsync();
+    await own.stop();
+  });
+
   it('the CLI: bad files named on stderr, exit 1, the good one delivered, no hang', async () => {
     const dir = await tempDir('send-cli-');
     await writeFile(path.join(dir, 'good.json'), JSON.stringify({ topic: 'cli/good', payload: 'ok', qos: 1 }));

@@ -25,11 +25,15 @@ export interface SendOptions {
 }
 
 /**
- * Publishes and waits for the broker, at most `timeoutMs`. A message the broker never
- * acknowledges is then taken out of the client's store: mqtt.js would otherwise resend it on
- * every reconnect and `end()` would wait for it forever.
+ * Publishes and waits for the broker, at most `timeoutMs` in all. While the client is
+ * disconnected nothing is handed to it (mqtt.js would queue the message and send it whenever
+ * it reconnects, long after we reported it failed). A message the broker never acknowledges
+ * is taken out of the client's store: mqtt.js would otherwise resend it on every reconnect.
  */
-export function publishWithin(client: MqttClient, topic: string, payload: Buffer, opts: IClientPublishOptions, timeoutMs: number): Promise<void> {
+export async function publishWithin(client: MqttClient, topic: string, payload: Buffer, opts: IClientPublishOptions, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  if (!client.connected && !(await connectedWithin(client, timeoutMs))) throw new Error(`not connected to the broker (waited ${timeoutMs / 1000} s)`);
+  const left = Math.max(1, deadline - Date.now());
   return new Promise((resolve, reject) => {
     let settled = false;
     const done = (err?: Error): void => {
@@ -44,9 +48,24 @@ export function publishWithin(client: MqttClient, topic: string, payload: Buffer
       settled = true;
       for (const [id, entry] of Object.entries(client.outgoing)) if (entry.cb === callback) client.removeOutgoingMessage(Number(id));
       reject(new Error(`no acknowledgement from the broker within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
+    }, left);
     const callback = (err?: Error): void => done(err);
     client.publish(topic, payload, opts, callback);
+  });
+}
+
+/** True once the client is connected, false when `ms` pass first. */
+function connectedWithin(client: MqttClient, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onConnect = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off('connect', onConnect);
+      resolve(false);
+    }, ms);
+    client.once('connect', onConnect);
   });
 }
 
