@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MAX_TOPIC_BYTES, topicNameProblem } from '../../src/core/mqtt/topicFilter';
 import { type SendResult, expandTestTopicPaths, sendTestTopicFile, sendTestTopics } from '../../src/core/send/testTopicSender';
-import { base64Problem } from '../../src/core/testTopics/testTopicFile';
+import { base64Problem, testTopicFromMessage, testTopicPayload } from '../../src/core/testTopics/testTopicFile';
 import { MAX_JSON_DEPTH } from '../../src/core/util/jsonDepth';
 import { Mosquitto, freePort } from '../brokers';
 import { runCli, removeTempDirs, tempDir } from '../helpers';
@@ -152,6 +152,15 @@ describe('send: hostile test-topic files against mosquitto', function () {
     assert.deepEqual([...got.find((g) => g.topic === 'test/bytes')!.payload], [0, 1, 254, 255]);
     await client.endAsync();
     await sub.endAsync();
+  });
+
+  it('a message nested deeper than the limit becomes a test topic with its exact text, and sends the same bytes', () => {
+    const text = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const t = testTopicFromMessage({ topic: 'deep', payload: Buffer.from(text) });
+    assert.equal(t.payload, text);
+    assert.equal(testTopicPayload(t).toString(), text);
+    assert.ok(JSON.stringify(t).length > text.length, 'writable without overflowing');
+    assert.deepEqual(testTopicFromMessage({ topic: 'flat', payload: Buffer.from('{"a":1}') }).payload, { a: 1 });
   });
 
   it('a topic made invalid by rewriting is refused too', async () => {

@@ -108,7 +108,8 @@ export function testTopicPayload(t: TestTopic): Buffer {
 export function testTopicFromMessage(m: { topic: string; payload: Uint8Array; qos?: QoS; retain?: boolean; timestamp?: string; sequence?: number }): TestTopic {
   const stored = encodePayload(m.payload);
   let payload: TestTopic['payload'] = stored.payload;
-  if (stored.payloadEncoding === 'utf8') {
+  // Too deep to write back as an object (JSON.stringify would overflow): kept as the exact text.
+  if (stored.payloadEncoding === 'utf8' && !tooDeep(stored.payload)) {
     const parsed = tryJson(stored.payload);
     if (parsed !== undefined && typeof parsed === 'object' && parsed !== null && JSON.stringify(parsed) === stored.payload) payload = parsed as TestTopic['payload'];
   }
