@@ -9,6 +9,7 @@ import { loadSqlJs } from '../../src/core/index/sqlJs';
 import { captureTopicsFromSession } from '../../src/core/record/topicRecorder';
 import { DbSessionReader } from '../../src/core/session/dbSessionReader';
 import { rawMemberText } from '../../src/core/session/deepJson';
+import { messageFromObject } from '../../src/core/session/logLine';
 import { SessionLogReader } from '../../src/core/session/logReader';
 import { resolveSession, splitSessionName } from '../../src/core/session/sessionFiles';
 import { openSessionSource } from '../../src/core/session/sessionSource';
@@ -153,6 +154,14 @@ describe('reading survives hostile lines', () => {
         { line: 2, reason: 'metadata line: JSON nested 601 levels deep (limit 512)' },
       ]);
       await buildIndexFromLog(file, file.replace(/\.log$/, '.db'));
+    });
+
+    it('an import row whose payload object nests 20,000 levels is a problem, not a stack overflow', () => {
+      const payload: Record<string, unknown> = {};
+      let node = payload;
+      for (let i = 0; i < 20_000; i++) node = node.a = {} as Record<string, unknown>;
+      const parsed = messageFromObject({ topic: 'x', payload, timestamp: '2026-01-01T00:00:00Z' }, 7, 'utc');
+      assert.deepEqual(parsed, { type: 'problem', reason: 'field "payload": nested deeper than 512 levels' });
     });
 
     it('the raw member scan takes the last top-level member, skipping strings and nested keys', () => {

@@ -68,8 +68,14 @@ export function messageFromObject(o: Record<string, unknown>, line: number, naiv
 
   let payload: string;
   if (typeof o.payload === 'string') payload = o.payload;
-  else if (o.payload !== null && o.payload !== undefined && typeof o.payload !== 'function') payload = JSON.stringify(o.payload);
-  else return { type: 'problem', reason: fieldReason('payload', o.payload, 'a string') };
+  else if (o.payload !== null && o.payload !== undefined && typeof o.payload !== 'function') {
+    // An import's row may nest deeper than JSON.stringify's recursion goes (a `.log` line never does: see shallowMembers).
+    try {
+      payload = JSON.stringify(o.payload);
+    } catch {
+      return { type: 'problem', reason: `field "payload": nested deeper than ${MAX_JSON_DEPTH} levels` };
+    }
+  } else return { type: 'problem', reason: fieldReason('payload', o.payload, 'a string') };
 
   let tsMs: number;
   let timestamp: string;
