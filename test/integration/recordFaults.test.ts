@@ -158,6 +158,22 @@ describe('recording through broker faults (mosquitto)', function () {
     }
   });
 
+  it('stopping while the broker is away ends at once, with the outage in session_end', async () => {
+    const broker = await Mosquitto.start();
+    const dir = await tempDir();
+    const rec = await SessionRecorder.start({ profile: profileFromUrl(broker.url), outDir: dir, name: 'away' });
+    await broker.kill();
+    await waitFor('the disconnect', () => rec.stats().state === 'reconnecting');
+    await sleep(300);
+    const t0 = Date.now();
+    const r = await rec.stop();
+    assert.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms`);
+    assert.equal(r.status, 'stopped');
+    const end = JSON.parse((await readFile(r.logPath, 'utf8')).trim().split('\n').pop() as string);
+    assert.equal(end._kind, 'session_end');
+    assert.ok(end.outageMs >= 300, `outage ${end.outageMs} ms`);
+  });
+
   it('a line appended by another process is never overwritten by the recorder (append mode)', async () => {
     const broker = await Mosquitto.start();
     const dir = await tempDir();

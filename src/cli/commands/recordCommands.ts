@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../../core/broker/embeddedBroker';
-import { connectBroker } from '../../core/mqtt/brokerConnection';
+import { closeClient, connectBroker } from '../../core/mqtt/brokerConnection';
 import { profileFromUrl, profileUrl } from '../../core/mqtt/brokerProfile';
 import type { ExclusionPreset } from '../../core/record/exclusions';
 import type { RecorderResult, RecorderStats } from '../../core/record/recorderStats';
@@ -231,7 +231,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     const result = await runRecorder(recorder);
     clearTimeout(timer);
-    await simClient.endAsync();
+    await closeClient(simClient);
     const same = result.stats.messages === sim.counts.published;
     process.stdout.write(`3. recorded ${result.stats.messages} of the ${sim.counts.published} messages the simulator published${same ? '' : ' (MISMATCH)'}; ${sim.counts.orders} orders started, ${sim.counts.completed} completed\n`);
     if (result.error) throw new Error(result.error);

@@ -1,5 +1,5 @@
 import * as readline from 'node:readline/promises';
-import { connectBroker } from '../../core/mqtt/brokerConnection';
+import { closeClient, connectBroker } from '../../core/mqtt/brokerConnection';
 import { profileUrl } from '../../core/mqtt/brokerProfile';
 import { type ConfirmPublish, guardPublish } from '../../core/mqtt/publishGuard';
 import { type ReplayProgress, SessionReplayer, parseReplayOptions } from '../../core/replay/sessionReplayer';
@@ -55,10 +55,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
     qos: { value: true },
     preloads: { value: true },
     timeshift: {},
+    'broker-timeout': { value: true },
     yes: {},
     quiet: {},
   });
-  expectPositionals(args, 1, 1, 'replay SESSION (--broker URL | --profile NAME) [--speed 2|max] [--loop] [--from 10s] [--to 2m] [--topic F]... [--exclude F]... [--prefix P] [--remap A=B]... [--retain keep|clear|none] [--qos keep|0|1|2] [--preloads DIR] [--timeshift] [--yes]');
+  expectPositionals(args, 1, 1, 'replay SESSION (--broker URL | --profile NAME) [--speed 2|max] [--loop] [--from 10s] [--to 2m] [--topic F]... [--exclude F]... [--prefix P] [--remap A=B]... [--retain keep|clear|none] [--qos keep|0|1|2] [--preloads DIR] [--timeshift] [--broker-timeout 30s] [--yes]');
   const speedText = stringOption(args, 'speed') ?? '1';
   const speed = speedText === 'max' ? 'max' : Number(speedText.replace(/x$/i, ''));
   if (speed !== 'max' && !Number.isFinite(speed)) throw new UsageError(`--speed must be a number from 0.1 to 100, or max (got ${speedText})`);
@@ -78,6 +79,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       qos: qos === 'keep' ? 'keep' : (Number(qos) as 0 | 1 | 2),
       preloadsDir: stringOption(args, 'preloads'),
       timeshift: args.options.timeshift === true,
+      brokerTimeoutMs: offsetOption(args, 'broker-timeout'),
     });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/^replay option "(\w+)"/, (_, f: string) => `--${{ fromMs: 'from', toMs: 'to' }[f] ?? f}`));
@@ -85,7 +87,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const files = await resolveSession(args.positionals[0]);
   const { profile, password } = await brokerFromArgs(args);
   await guardPublish(profile, `Replay ${files.name}`, confirmFromArgs(args));
-  const client = await connectBroker(profile, { password });
+  // A broker that is down at the start is waited for as long as one that goes away mid-way.
+  const client = await connectBroker(profile, { password, waitMs: options.brokerTimeoutMs });
   const replayer = new SessionReplayer(files, client, options);
   const quiet = args.options.quiet === true;
   const tty = process.stderr.isTTY === true && !quiet;
@@ -105,14 +108,22 @@ export async function replayCommand(argv: string[]): Promise<number> {
     if (tty) process.stderr.write('\r\x1b[K');
     for (const p of r.preloads) if (!p.ok) process.stderr.write(`mqtt-sessions: preload ${p.error}\n`);
     if (r.preloads.length) process.stdout.write(`preloads: ${r.preloads.filter((p) => p.ok).length} of ${r.preloads.length} sent\n`);
+    const stopped = r.state === 'stopped';
+    const faults = [
+      r.outages ? `waited ${formatDuration(r.outageMs / 1000)} through ${r.outages} broker outage${r.outages === 1 ? '' : 's'} (deadlines moved by it)` : '',
+      r.lostInOutage ? `${r.lostInOutage} QoS 0 messages may be lost in them` : '',
+      r.invalidTopics ? `${r.invalidTopics} not sent: invalid topic (first ${r.firstInvalidTopic})` : '',
+    ].filter(Boolean);
     process.stdout.write(
-      `${files.name}: ${r.state === 'stopped' ? 'stopped' : 'replayed'}, ${r.sent} messages in ${r.pass} pass${r.pass === 1 ? '' : 'es'} (${r.total} a pass), ${formatDuration(r.elapsedMs / 1000)}, latest ${r.maxLatenessMs.toFixed(1)} ms late${r.cleared ? `, ${r.cleared} retained topics cleared` : ''}\n`,
+      `${files.name}: ${stopped ? `stopped at message ${r.sent} of ${r.total}${r.pass > 1 ? ` in pass ${r.pass}` : ''}, ${formatDuration(r.positionMs / 1000)} into the session` : `replayed, ${r.sent} messages in ${r.pass} pass${r.pass === 1 ? '' : 'es'} (${r.total} a pass)`}, ${formatDuration(r.elapsedMs / 1000)}, latest ${r.maxLatenessMs.toFixed(1)} ms late${r.cleared ? `, ${r.cleared} retained topics cleared` : ''}${faults.length ? `; ${faults.join('; ')}` : ''}\n`,
     );
-    return r.preloads.some((p) => !p.ok) ? 1 : 0;
+    // An unfinished replay never exits 0: 130 as a shell reports Ctrl-C.
+    if (stopped) return 130;
+    return r.preloads.some((p) => !p.ok) || r.invalidTopics ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await client.endAsync();
+    await closeClient(client);
   }
 }
 
@@ -135,6 +146,6 @@ export async function sendCommand(argv: string[]): Promise<number> {
     if (args.options.json !== true) process.stdout.write(`${results.length - bad} of ${results.length} sent${bad ? `, ${bad} failed` : ''}\n`);
     return bad ? 1 : 0;
   } finally {
-    await client.endAsync();
+    await closeClient(client);
   }
 }

@@ -18,6 +18,8 @@
  * - `ccu/state/layout`: `{modules: [{type, serialNumber}]}`.
  */
 
+import { isValidTimeMs } from '../session/timestamps';
+
 export interface TrackedMessage {
   /** The message's id in the session (1-based ordinal, or the index row id). */
   id: number;
@@ -1064,7 +1066,8 @@ let isoPrefix = '';
  * transition, and they come in runs within a minute.
  */
 function isoOf(ms: number, fallback: string): string {
-  if (!Number.isFinite(ms)) return fallback;
+  // Out of Date's range (an index written before such rows were refused): the text as it is.
+  if (!isValidTimeMs(ms)) return fallback;
   const whole = Math.floor(ms);
   const minute = Math.floor(whole / 60_000);
   if (minute !== isoMinute) {

@@ -86,7 +86,9 @@ function keepReconnecting(client: MqttClient, minMs: number, maxMs: number): voi
     wait = Math.min(maxMs, wait * 2);
     timer = setTimeout(() => {
       timer = undefined;
-      if (!client.connected && !client.disconnecting && !client.disconnected) client.reconnect();
+      // With its own stores: a bare reconnect() starts empty ones, and the QoS 1/2
+      // publishes still waiting for their acknowledgement would never be sent again.
+      if (!client.connected && !client.disconnecting && !client.disconnected) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delay);
   });
   client.on('end', () => {
@@ -136,6 +138,18 @@ function firstConnection(client: MqttClient, profile: BrokerProfile, options: Co
     client.on('close', onClose);
     client.once('connect', onConnect);
   });
+}
+
+/**
+ * Ends a client whatever its state. mqtt.js's `end` waits for the socket's close, which
+ * never comes again once the socket is already gone (a broker that died): a disconnected
+ * client is ended by force, and nothing waits more than `ms`.
+ */
+export async function closeClient(client: MqttClient, options: { reasonCode?: number; properties?: Record<string, unknown> } = {}, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.connected ? client.endAsync(false, options) : client.endAsync(true);
+  await Promise.race([ended.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export function randomClientId(prefix = 'mqtt-sessions'): string {

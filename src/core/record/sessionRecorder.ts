@@ -4,7 +4,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { buildIndexInWorker } from '../index/indexClient';
-import { connectBroker, randomClientId } from '../mqtt/brokerConnection';
+import { closeClient, connectBroker, randomClientId } from '../mqtt/brokerConnection';
 import { type BrokerProfile, profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
 import { limitTurnWork } from '../mqtt/turnBudget';
@@ -215,7 +215,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       return;
     }
     if (this.stopping) {
-      await client.endAsync(true).catch(() => undefined);
+      await closeClient(client);
       return;
     }
     this.client = client;
@@ -402,14 +402,14 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
     const wasConnected = client.connected;
     if (this.persistent && v5 && wasConnected) {
-      await client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } }).catch(() => undefined);
+      await closeClient(client, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
       return;
     }
-    await client.endAsync(!wasConnected).catch(() => undefined);
+    await closeClient(client);
     if (!this.persistent || v5 || !wasConnected) return;
     try {
       const cleaner = await connectBroker(profile, { password: this.options.password, clean: true, connectTimeoutMs: 2000 });
-      await cleaner.endAsync();
+      await closeClient(cleaner);
     } catch {
       // The broker went away meanwhile: it keeps the session, which costs only its queue.
     }

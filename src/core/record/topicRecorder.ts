@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
-import { connectBroker } from '../mqtt/brokerConnection';
+import { closeClient, connectBroker } from '../mqtt/brokerConnection';
 import type { BrokerProfile } from '../mqtt/brokerProfile';
 import { isValidTopicFilter, topicMatches } from '../mqtt/topicFilter';
 import { deepJsonReason } from '../session/deepJson';
@@ -146,7 +146,7 @@ export class TopicRecorder extends EventEmitter<TopicRecorderEvents> {
   stop(): Promise<TopicCaptureResult> {
     this.stopping ??= (async () => {
       if (this.timer) clearTimeout(this.timer);
-      await this.client.endAsync().catch(() => undefined);
+      await closeClient(this.client);
       await this.capture.drain();
       const c = this.capture;
       const result = { outDir: this.options.outDir, written: c.written, existing: c.existing, topics: c.topics, skipped: c.skipped };

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { connectBroker } from '../mqtt/brokerConnection';
+import { closeClient, connectBroker } from '../mqtt/brokerConnection';
 import type { BrokerProfile } from '../mqtt/brokerProfile';
 import type { SessionFiles } from '../session/sessionFiles';
 import { payloadBytes } from '../session/sessionMessage';
@@ -67,6 +67,6 @@ export async function replayAndCheck(files: SessionFiles, profile: BrokerProfile
     });
     return { replay, expected: total, arrived: count, mismatchedTopics };
   } finally {
-    await Promise.all([listener.endAsync(), publisher.endAsync()]);
+    await Promise.all([closeClient(listener), closeClient(publisher)]);
   }
 }

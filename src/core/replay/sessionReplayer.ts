@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { topicMatches } from '../mqtt/topicFilter';
+import { topicMatches, topicNameProblem } from '../mqtt/topicFilter';
 import { sendTestTopics, testTopicFilesOf, type SendResult } from '../send/testTopicSender';
 import type { SessionFiles } from '../session/sessionFiles';
 import { type QoS, payloadBytes } from '../session/sessionMessage';
@@ -29,6 +29,8 @@ export const replayOptionsSchema = z
     timeshift: z.boolean().default(false),
     /** Publishes not yet written (QoS 0) or acknowledged (QoS 1, 2): the bound on memory. */
     maxInFlight: z.number().int().min(1).default(1000),
+    /** How long the broker may stay away before the replay gives up (ms). */
+    brokerTimeoutMs: z.number().min(0).default(30_000),
     naive: z.enum(['utc', 'local']).default('utc'),
   })
   .refine((o) => o.toMs === undefined || o.toMs > o.fromMs, { message: 'the end must be after the start', path: ['toMs'] });
@@ -44,7 +46,7 @@ export function parseReplayOptions(input: ReplayOptionsInput): ReplayOptions {
 }
 
 export interface ReplayProgress {
-  state: 'preloads' | 'replaying' | 'paused' | 'stopped' | 'done';
+  state: 'preloads' | 'replaying' | 'paused' | 'waiting' | 'stopped' | 'done';
   sent: number;
   /** Messages of one pass (after filters and range). */
   total: number;
@@ -54,6 +56,13 @@ export interface ReplayProgress {
   /** How late the last message went out (ms; 0 at `max`). */
   latenessMs: number;
   maxLatenessMs: number;
+  /** Broker outages the replay waited through, and their time (ms): the deadlines moved by it. */
+  outages: number;
+  outageMs: number;
+  /** QoS 0 publishes in the socket when the connection broke: they may not have arrived. */
+  lostInOutage: number;
+  /** Messages not sent because their topic (after prefix and remap) is not a valid topic name. */
+  invalidTopics: number;
 }
 
 export interface ReplayResult extends ReplayProgress {
@@ -63,6 +72,8 @@ export interface ReplayResult extends ReplayProgress {
   elapsedMs: number;
   /** Epoch ms (sub-millisecond) at which the last pass's first message was due: message `o` ms into the session is due `o / speed` later. */
   startedAt?: number;
+  /** The first topic not sent, with why. */
+  firstInvalidTopic?: string;
 }
 
 interface ReplayerEvents {
@@ -85,7 +96,16 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
   private publishError: Error | undefined;
   private readonly retainedTopics = new Set<string>();
   private startedAt: number | undefined;
-  private progress: ReplayProgress = { state: 'replaying', sent: 0, total: 0, pass: 0, positionMs: 0, latenessMs: 0, maxLatenessMs: 0 };
+  private progress: ReplayProgress = { state: 'replaying', sent: 0, total: 0, pass: 0, positionMs: 0, latenessMs: 0, maxLatenessMs: 0, outages: 0, outageMs: 0, lostInOutage: 0, invalidTopics: 0 };
+  private brokerDownAt: number | undefined;
+  /** The clock is held by the outage, not by the user. */
+  private heldByOutage = false;
+  private giveUpTimer: NodeJS.Timeout | undefined;
+  private firstInvalidTopic: string | undefined;
+  private readonly onClose = (): void => this.brokerLost();
+  /** Stopped by the user or ended by an error: every wait ends. */
+  private readonly over = (): boolean => this.stopped || this.publishError !== undefined;
+  private readonly onConnect = (): void => this.brokerBack();
 
   constructor(
     private readonly files: SessionFiles,
@@ -101,13 +121,51 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
   pause(): void {
     if (this.stopped) return;
     this.clock.pause();
-    this.progress.state = 'paused';
+    this.heldByOutage = false;
+    if (this.brokerDownAt === undefined) this.progress.state = 'paused';
     this.emit('progress', { ...this.progress });
   }
 
   resume(): void {
-    this.clock.resume();
+    // While the broker is away the clock stays held; it runs again when the broker is back.
+    if (this.brokerDownAt !== undefined) this.heldByOutage = true;
+    else this.clock.resume();
     if (this.progress.state === 'paused') this.progress.state = 'replaying';
+    this.emit('progress', { ...this.progress });
+  }
+
+  /**
+   * The broker went away: hold the clock (deadlines move by the outage, so the timing
+   * after it stays the session's), give up after `brokerTimeoutMs`.
+   */
+  private brokerLost(): void {
+    if (this.stopped || this.brokerDownAt !== undefined) return;
+    this.brokerDownAt = performance.now();
+    if (!this.clock.paused) {
+      this.clock.pause();
+      this.heldByOutage = true;
+    }
+    this.progress.state = 'waiting';
+    this.emit('progress', { ...this.progress });
+    this.giveUpTimer = setTimeout(() => {
+      const p = this.progress;
+      this.publishError ??= new Error(
+        `the broker has been unreachable for ${Math.round(this.options.brokerTimeoutMs / 1000)} s: replay given up after ${p.sent} of ${p.total} messages (pass ${p.pass}, at ${(p.positionMs / 1000).toFixed(1)} s)`,
+      );
+      this.clock.interrupt();
+      this.drained?.();
+    }, this.options.brokerTimeoutMs);
+  }
+
+  private brokerBack(): void {
+    if (this.brokerDownAt === undefined) return;
+    clearTimeout(this.giveUpTimer);
+    this.progress.outages++;
+    this.progress.outageMs += performance.now() - this.brokerDownAt;
+    this.brokerDownAt = undefined;
+    this.progress.state = this.heldByOutage || !this.clock.paused ? 'replaying' : 'paused';
+    if (this.heldByOutage) this.clock.resume();
+    this.heldByOutage = false;
     this.emit('progress', { ...this.progress });
   }
 
@@ -117,6 +175,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.giveUpTimer);
     this.clock.interrupt();
     this.drained?.();
   }
@@ -150,24 +209,48 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
     this.inFlight++;
     this.client.publish(topic, payload, { qos, retain }, (err) => {
       this.inFlight--;
-      if (err && !this.publishError) this.publishError = new Error(`publish to ${topic} failed: ${err.message}`);
+      // mqtt.js fails QoS 0 publishes still in the socket when it closes; QoS 1/2 ones it
+      // keeps and sends again after the reconnect.
+      if (err && qos === 0 && /connection closed/i.test(err.message)) this.progress.lostInOutage++;
+      else if (err && !this.publishError) this.publishError = new Error(`publish to ${topic} failed: ${err.message}`);
       if (this.inFlight < this.options.maxInFlight) this.drained?.();
     });
   }
 
   private async belowWindow(): Promise<void> {
-    while (this.inFlight >= this.options.maxInFlight && !this.stopped) await new Promise<void>((r) => (this.drained = r));
+    while (this.inFlight >= this.options.maxInFlight && !this.stopped && !this.publishError) await new Promise<void>((r) => (this.drained = r));
     this.drained = undefined;
   }
 
+  /**
+   * Waits for the last acknowledgements: 10 s while the broker is there (an outage
+   * extends it; the give-up timer bounds that), then an error naming what is missing.
+   */
   private async allSent(): Promise<void> {
-    const until = Date.now() + 10_000;
-    while (this.inFlight > 0 && Date.now() < until && !this.publishError) await new Promise((r) => setTimeout(r, 5));
+    let until = Date.now() + 10_000;
+    while (this.inFlight > 0 && !this.publishError && !this.stopped) {
+      if (this.brokerDownAt !== undefined) until = Date.now() + 10_000;
+      if (Date.now() > until) throw new Error(`${this.inFlight} publishes were not acknowledged by the broker within 10 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   async run(): Promise<ReplayResult> {
+    this.client.on('close', this.onClose);
+    this.client.on('connect', this.onConnect);
+    try {
+      return await this.runWatched();
+    } finally {
+      this.client.off('close', this.onClose);
+      this.client.off('connect', this.onConnect);
+      clearTimeout(this.giveUpTimer);
+    }
+  }
+
+  private async runWatched(): Promise<ReplayResult> {
     const t0 = performance.now();
     const o = this.options;
+    if (!this.client.connected) this.brokerLost();
     this.progress.total = await this.countPass();
     let preloads: SendResult[] = [];
     if (o.preloadsDir) {
@@ -177,18 +260,19 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
       const shiftNow = o.timeshift ? (_t: unknown, p: Buffer) => Buffer.from(new PayloadTimeShifter().shift(p.toString('utf8'), Date.now()) ?? p.toString('utf8')) : undefined;
       preloads = await sendTestTopics(this.client, await testTopicFilesOf(o.preloadsDir), { rewrite: this.rewrite, transform: shiftNow });
     }
-    this.progress.state = this.clock.paused ? 'paused' : 'replaying';
+    this.progress.state = this.brokerDownAt !== undefined ? 'waiting' : this.clock.paused ? 'paused' : 'replaying';
     const ticker = setInterval(() => this.emit('progress', { ...this.progress }), 250);
     try {
       do {
         this.progress.pass++;
         await this.onePass();
       } while (o.loop && !this.stopped && !this.publishError);
-      await this.allSent();
+      if (!this.publishError) await this.allSent();
       if (this.publishError) throw this.publishError;
     } finally {
       clearInterval(ticker);
     }
+    if (this.progress.invalidTopics) this.emit('progress', { ...this.progress });
     let cleared = 0;
     if (o.retain === 'clear') {
       for (const topic of this.retainedTopics) this.publish(topic, Buffer.alloc(0), 1, true);
@@ -197,7 +281,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
     }
     this.progress.state = this.stopped ? 'stopped' : 'done';
     this.emit('progress', { ...this.progress });
-    return { ...this.progress, preloads, cleared, elapsedMs: performance.now() - t0, startedAt: this.startedAt };
+    return { ...this.progress, preloads, cleared, elapsedMs: performance.now() - t0, startedAt: this.startedAt, firstInvalidTopic: this.firstInvalidTopic };
   }
 
   private async onePass(): Promise<void> {
@@ -222,16 +306,23 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
             wallStart = Date.now();
             this.startedAt = performance.timeOrigin + this.clock.deadline(0);
           }
-          if (!max) await this.clock.waitFor(rel, () => this.stopped);
-          else if (this.clock.paused) await this.clock.waitFor(0, () => this.stopped);
+          if (!max) await this.clock.waitFor(rel, this.over);
+          else if (this.clock.paused) await this.clock.waitFor(0, this.over);
           if (this.inFlight >= o.maxInFlight) await this.belowWindow();
-          if (this.stopped) return;
+          if (this.over()) return;
           let payload = payloadBytes(m);
           if (shifter && m.payloadEncoding === 'utf8') {
             const shifted = shifter.shift(m.payload, max ? Date.now() : wallStart + rel / speed);
             if (shifted !== undefined) payload = Buffer.from(shifted, 'utf8');
           }
           const topic = this.rewrite(m.topic);
+          const bad = topicNameProblem(topic);
+          if (bad) {
+            // Never sent: a broker drops the client for a malformed topic, and every reconnect again.
+            this.progress.invalidTopics++;
+            this.firstInvalidTopic ??= `${JSON.stringify(topic)}: ${bad}`;
+            continue;
+          }
           const retain = o.retain === 'none' ? false : m.retain === true;
           if (retain && o.retain === 'clear') this.retainedTopics.add(topic);
           this.publish(topic, payload, o.qos === 'keep' ? (m.qos ?? 0) : o.qos, retain);

@@ -105,7 +105,7 @@ export async function replaySession(d: RecordingDeps, arg?: unknown, selection?:
     },
   ).finally(() => {
     d.activity.endedReplay(running);
-    void client.endAsync();
+    void import('../../core/mqtt/brokerConnection').then((m) => m.closeClient(client));
   });
 }
 
@@ -141,7 +141,7 @@ export async function sendFiles(d: RecordingDeps, files: string[], what: string)
     if (bad.length) void vscode.window.showWarningMessage(vscode.l10n.t('Sent {0} of {1}; {2}', results.length - bad.length, results.length, bad.map((b) => b.error).join('; ')));
     else void vscode.window.showInformationMessage(results.length === 1 ? vscode.l10n.t('Sent {0} to {1}.', path.basename(files[0]), results[0].topic ?? '') : vscode.l10n.t('Sent {0} test topics to {1}.', results.length, broker.profile.name));
   } finally {
-    await client.endAsync();
+    await (await import('../../core/mqtt/brokerConnection')).closeClient(client);
   }
 }
 
