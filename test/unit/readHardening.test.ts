@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { openAnalysis } from '../../src/core/analysis/analysisDb';
 import { messageDetail } from '../../src/core/analysis/messageBrowser';
 import { analyzeOpened } from '../../src/core/analysis/sessionAnalysis';
+import { timeline } from '../../src/core/analysis/timeline';
 import { buildIndexFromLog } from '../../src/core/index/indexBuilder';
 import { loadSqlJs } from '../../src/core/index/sqlJs';
 import { captureTopicsFromSession } from '../../src/core/record/topicRecorder';
@@ -74,6 +75,35 @@ describe('reading survives hostile lines', () => {
       assert.equal(s.messages, 2);
       assert.equal(s.start, '0000-01-01T00:00:00.000Z');
       assert.deepEqual(s.problems.map((p) => p.line), [2]);
+    });
+
+    it('an index written before they were refused is still read, summarised and analysed', async () => {
+      const dir = await tempDir();
+      const file = path.join(dir, 'red-storage-production_20260807_113213.log');
+      await writeFile(file, await readFile(path.join(SAMPLE_SESSIONS, path.basename(file))));
+      const dbPath = file.replace(/\.log$/, '.db');
+      await buildIndexFromLog(file, dbPath);
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database(await readFile(dbPath));
+      db.run("UPDATE mqtt_messages SET ts_ms = 1e20 WHERE id IN (SELECT id FROM mqtt_messages WHERE payload LIKE '%orderId%' LIMIT 3)");
+      db.run('UPDATE topic_stats SET last_ms = 1e20 WHERE topic = (SELECT topic FROM topic_stats LIMIT 1)');
+      await writeFile(dbPath, db.export());
+      db.close();
+      const files = await resolveSession(file);
+      const s = await summarizeSession(files);
+      assert.equal(s.format, 'db-index');
+      assert.equal(s.end, 'invalid time 100000000000000000000');
+      const a = await openAnalysis(files);
+      try {
+        JSON.stringify(analyzeOpened(files, a));
+        timeline(a.db, { bins: 100 });
+      } finally {
+        a.close();
+      }
+      const reader = await DbSessionReader.open(dbPath);
+      for await (const _batch of reader.batches());
+      reader.close();
+      assert.equal(reader.problems.count, 3);
     });
 
     it('formatting one never throws "Invalid time value"', () => {

@@ -82,13 +82,28 @@ function grid(db: Database, fromMs: number, toMs: number, asked: number, scanLim
     binMs = b.bucketMs;
   }
   const loStart = b.originMs + lo * b.bucketMs;
-  for (let k = Math.ceil(binMs / b.bucketMs - 1e-9); ; k++) {
-    binMs = k * b.bucketMs;
+  /** Bins `k` buckets wide, when no more than asked. */
+  const fit = (k: number): Grid | undefined => {
+    const w = k * b.bucketMs;
     // [fromMs, loStart) is shorter than a bucket: one bin before loStart holds it.
-    const start = loStart > fromMs ? loStart - binMs : loStart;
-    const bins = Math.max(1, Math.ceil((toMs - start) / binMs));
-    if (bins <= asked) return { fromMs: start, binMs, bins, buckets: { ...b, lo, hi } };
+    const start = loStart > fromMs ? loStart - w : loStart;
+    const bins = Math.max(1, Math.ceil((toMs - start) / w));
+    return bins <= asked ? { fromMs: start, binMs: w, bins, buckets: { ...b, lo, hi } } : undefined;
+  };
+  // The narrowest k that fits, by bisection: counting k up one by one took about k / asked
+  // steps, endless when a range dwarfs the buckets (an index with a row out of its time range).
+  let low = Math.ceil(binMs / b.bucketMs - 1e-9);
+  const first = fit(low);
+  if (first) return first;
+  let high = Math.max(low + 1, Math.ceil((toMs - loStart) / (b.bucketMs * (asked - 1))) + 1);
+  for (let i = 0; i < 1100 && !fit(high); i++) high *= 2;
+  for (let i = 0; i < 200 && high - low > 1; i++) {
+    const mid = Math.floor((low + high) / 2);
+    if (mid <= low || mid >= high) break;
+    if (fit(mid)) high = mid;
+    else low = mid;
   }
+  return fit(high) ?? { fromMs, binMs: span / asked, bins: asked };
 }
 
 /** `(topic, bin, count, first id)`; a topic's rows come in bin order (a bin may repeat). */
