@@ -238,4 +238,43 @@ describe(`fuzz: ${FILES} mutated sample sessions (seed ${SEED})`, function () {
     assert.equal(t.files, FILES);
     assert.ok(t.problemLines > 0 && t.messages > 0, 'the mutations make problems and leave messages');
   });
+
+  it(`a tenth as many damaged sample .db files: read, or one error naming the file`, async () => {
+    const dbs = (await readdir(SAMPLE_SESSIONS)).filter((f) => f.endsWith('.db')).sort();
+    const originals = await Promise.all(dbs.map((f) => readFile(path.join(SAMPLE_SESSIONS, f))));
+    const rnd = mulberry32(SEED ^ 0xdb);
+    const dir = await tempDir('mqtt-sessions-fuzz-db-');
+    const unnamed: string[] = [];
+    let read = 0;
+    let refused = 0;
+    for (let n = 0; n < Math.ceil(FILES / 10); n++) {
+      const original = pick(rnd, originals);
+      // Past the 100-byte header most of the time: damage SQLite finds only when it reads that page.
+      const bytes = pick(rnd, [
+        () => original.subarray(0, 100 + int(rnd, original.length - 100)),
+        () => flipBytes(original, rnd),
+        () => Buffer.concat([original.subarray(0, 4096 * int(rnd, original.length / 4096)), Buffer.alloc(4096, int(rnd, 256))]),
+        () => cutBytes(original, rnd),
+      ])();
+      const file = path.join(dir, `damaged${String(n).padStart(3, '0')}.db`);
+      await writeFile(file, bytes);
+      try {
+        const files = await resolveSession(file);
+        JSON.stringify(await summarizeSession(files));
+        const a = await openAnalysis(files);
+        try {
+          JSON.stringify(analyzeOpened(files, a));
+        } finally {
+          a.close();
+        }
+        read++;
+      } catch (err) {
+        refused++;
+        const message = (err as Error).message;
+        if (!message.startsWith(`${file}: `) || message.includes('\n')) unnamed.push(message);
+      }
+    }
+    console.log(`      fuzz seed ${SEED}: ${read + refused} damaged .db files, ${read} read, ${refused} refused, ${unnamed.length} errors without the file name`);
+    assert.deepEqual(unnamed.slice(0, 10), []);
+  });
 });

@@ -41,7 +41,12 @@ export class DbSessionReader {
   }
 
   static async open(path: string, naive: NaiveTimeZone = 'utc'): Promise<DbSessionReader> {
-    const db = await openDatabaseFile(path);
+    let db: Database;
+    try {
+      db = await openDatabaseFile(path);
+    } catch (err) {
+      throw withFileName(path, err);
+    }
     try {
       return new DbSessionReader(path, db, naive);
     } catch (err) {
