@@ -56,9 +56,9 @@ export class SessionLogReader {
         first = false;
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       }
+      // Never with invalid UTF-8: its bytes read as U+FFFD, not as blanks.
       if (isBlank(text)) {
         this.blankLines++;
-        if (badUtf8) this.problems.add(lineNo, INVALID_UTF8);
         return;
       }
       const parsed = parseLogLine(text, lineNo, naive);
