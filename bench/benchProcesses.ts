@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { MqttClient } from 'mqtt';
 
@@ -10,6 +11,12 @@ export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Ma
 
 /** Value at quantile q (0..1) of already sorted numbers. */
 export const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** The machine a benchmark ran on, one line. */
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `machine: ${cpus[0]?.model} ×${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load ${os.loadavg()[0].toFixed(2)}, node ${process.version}, ${os.platform()} ${os.release()}`;
+}
 
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 

@@ -39,10 +39,17 @@ export async function importSession(file: string, options: ImportOptions = {}): 
   const naive = options.naive ?? 'utc';
   const problems = new ProblemList();
   const messages: SessionMessage[] = [];
+  // Rows read with a note (a payload too deep, kept as text): problems, but not skipped.
+  let noted = 0;
   const take = (o: Record<string, unknown>, line: number): void => {
     const parsed = messageFromObject(o, line, naive);
-    if (parsed.type === 'message') messages.push(parsed.message);
-    else if (parsed.type === 'problem') problems.add(line, parsed.reason);
+    if (parsed.type === 'message') {
+      messages.push(parsed.message);
+      if (parsed.warning) {
+        problems.add(line, parsed.warning);
+        noted++;
+      }
+    } else if (parsed.type === 'problem') problems.add(line, parsed.reason);
   };
   if (ext === '.csv') await readCsv(file, take, problems);
   else if (ext === '.json') await readJsonArray(file, take, problems);
@@ -62,7 +69,7 @@ export async function importSession(file: string, options: ImportOptions = {}): 
   const writer = new SessionLogWriter(logPath, 'create');
   writer.writeMeta({ sessionName: splitSessionName(name).label, importedFrom: path.basename(file), importedAt: new Date().toISOString() });
   for (const m of messages) writer.writeMessage(m);
-  writer.close({ status: 'imported', messages: messages.length, skipped: problems.count });
+  writer.close({ status: 'imported', messages: messages.length, skipped: problems.count - noted });
   let dbPath: string | undefined;
   if (options.index !== false) {
     dbPath = path.join(outDir, `${name}.db`);
