@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import * as path from 'node:path';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../src/core/broker/embeddedBroker';
-import { tempDir } from './helpers';
+import { removeTempDirs, tempDir } from './helpers';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -114,6 +114,22 @@ export class Mosquitto {
   async stop(): Promise<void> {
     await this.kill();
   }
+}
+
+/**
+ * One mosquitto for a whole `describe`: started before its tests, stopped (and the temp
+ * folders removed) after them. The getter is read inside the tests.
+ */
+export function useMosquitto(): () => Mosquitto {
+  let broker: Mosquitto | undefined;
+  before(async () => {
+    broker = await Mosquitto.start();
+  });
+  after(async () => {
+    await broker?.stop();
+    await removeTempDirs();
+  });
+  return () => broker as Mosquitto;
 }
 
 export interface TestBroker {

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { profileFromUrl } from '../../src/core/mqtt/brokerProfile';
 import { RECORDER_VERSION, SessionRecorder } from '../../src/core/record/sessionRecorder';
 import { lockPath, lockState, processStartOf, releaseLock, takeLock } from '../../src/core/record/sessionLock';
-import { Mosquitto } from '../brokers';
-import { CLI, removeTempDirs, runCli, tempDir } from '../helpers';
+import { useMosquitto } from '../brokers';
+import { CLI, runCli, tempDir } from '../helpers';
 
 const sessionEnds = (text: string): string[] => text.split('\n').filter((l) => l.includes('"_kind":"session_end"'));
 
@@ -21,18 +21,11 @@ async function interruptedLog(dir: string, name: string): Promise<string> {
 
 describe('recording locks', function () {
   this.timeout(120_000);
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await Mosquitto.start();
-  });
-  after(async () => {
-    await broker?.stop();
-    await removeTempDirs();
-  });
+  const mosquitto = useMosquitto();
 
   it('50 simultaneous starts of one name in one folder: 50 files, each locked; recover from another process closes none', async () => {
     const dir = await tempDir();
-    const recs = await Promise.all([...Array(50)].map(() => SessionRecorder.start({ profile: profileFromUrl(broker.url), outDir: dir, name: 'race', index: false })));
+    const recs = await Promise.all([...Array(50)].map(() => SessionRecorder.start({ profile: profileFromUrl(mosquitto().url), outDir: dir, name: 'race', index: false })));
     try {
       const logs = new Set(recs.map((r) => r.logPath));
       assert.equal(logs.size, 50, 'every recorder has a file of its own');
@@ -57,7 +50,7 @@ describe('recording locks', function () {
     const procs = [...Array(8)].map(
       () =>
         new Promise<number>((resolve) => {
-          const p = spawn(process.execPath, [CLI, 'record', '--broker', broker.url, '--out', dir, '--name', 'multi', '--duration', '4s', '--quiet', '--no-index'], { stdio: 'ignore' });
+          const p = spawn(process.execPath, [CLI, 'record', '--broker', mosquitto().url, '--out', dir, '--name', 'multi', '--duration', '4s', '--quiet', '--no-index'], { stdio: 'ignore' });
           p.on('close', (code) => resolve(code ?? -1));
         }),
     );

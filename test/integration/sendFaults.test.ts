@@ -8,8 +8,8 @@ import { MAX_TOPIC_BYTES, topicNameProblem } from '../../src/core/mqtt/topicFilt
 import { type SendResult, expandTestTopicPaths, sendTestTopicFile, sendTestTopics } from '../../src/core/send/testTopicSender';
 import { base64Problem, testTopicFromMessage, testTopicPayload } from '../../src/core/testTopics/testTopicFile';
 import { MAX_JSON_DEPTH } from '../../src/core/util/jsonDepth';
-import { Mosquitto, freePort } from '../brokers';
-import { runCli, removeTempDirs, tempDir } from '../helpers';
+import { Mosquitto, freePort, useMosquitto } from '../brokers';
+import { runCli, tempDir } from '../helpers';
 
 interface Received {
   topic: string;
@@ -66,14 +66,7 @@ async function freezableProxy(target: number): Promise<{ port: number; freeze():
 
 describe('send: hostile test-topic files against mosquitto', function () {
   this.timeout(60_000);
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await Mosquitto.start();
-  });
-  after(async () => {
-    await broker?.stop();
-    await removeTempDirs();
-  });
+  const mosquitto = useMosquitto();
 
   it('topicNameProblem refuses what a broker drops the client for, and passes ordinary names', () => {
     for (const ok of ['ccu/order/request', '/j1/txt/1/i/cam', 'ü/日本/😀', '$SYS/x', 'a'.repeat(MAX_TOPIC_BYTES)]) assert.equal(topicNameProblem(ok), undefined, ok.slice(0, 40));
@@ -118,8 +111,8 @@ describe('send: hostile test-topic files against mosquitto', function () {
       const text = name === 'h_deep.json' ? `{"topic":"test/deep","qos":1,"payload":${'['.repeat(5_000)}1${']'.repeat(5_000)}}` : JSON.stringify(doc);
       await writeFile(path.join(dir, name), text);
     }
-    const { client: sub, got } = await listen(broker.url);
-    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 100 });
+    const { client: sub, got } = await listen(mosquitto().url);
+    const client = await mqtt.connectAsync(mosquitto().url, { reconnectPeriod: 100 });
     let closes = 0;
     client.on('close', () => closes++);
     const started = Date.now();
@@ -167,7 +160,7 @@ describe('send: hostile test-topic files against mosquitto', function () {
     const dir = await tempDir('send-rewrite-');
     const file = path.join(dir, 't.json');
     await writeFile(file, JSON.stringify({ topic: 'a/b', payload: 'x', qos: 1 }));
-    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(mosquitto().url, { reconnectPeriod: 0 });
     const r = await sendTestTopicFile(client, file, { rewrite: (t) => `pre/#/${t}` });
     assert.equal(r.ok, false);
     assert.match(r.error ?? '', /t\.json: field "topic" must not contain the wildcards \+ or # \(after rewriting to "pre\/#\/a\/b"\)/);
@@ -175,7 +168,7 @@ describe('send: hostile test-topic files against mosquitto', function () {
   });
 
   it('a publish the broker never acknowledges fails after the timeout, names the file, and is not resent', async () => {
-    const proxy = await freezableProxy(broker.port);
+    const proxy = await freezableProxy(mosquitto().port);
     const dir = await tempDir('send-frozen-');
     for (const name of ['one.json', 'two.json']) await writeFile(path.join(dir, name), JSON.stringify({ topic: `frozen/${name}`, payload: 'x', qos: 1 }));
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${proxy.port}`, { reconnectPeriod: 0 });
@@ -228,8 +221,8 @@ describe('send: hostile test-topic files against mosquitto', function () {
     await writeFile(path.join(dir, 'nul.json'), JSON.stringify({ topic: 'cli/\u0000', payload: 'x', qos: 1 }));
     await writeFile(path.join(dir, 'b64.json'), JSON.stringify({ topic: 'cli/b64', payload: '%%%', payloadEncoding: 'base64', qos: 0 }));
     await writeFile(path.join(dir, 'deep.json'), `{"topic":"cli/deep","payload":${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}}`);
-    const { client: sub, got } = await listen(broker.url);
-    const r = await runCli(['send', dir, '--broker', broker.url]);
+    const { client: sub, got } = await listen(mosquitto().url);
+    const r = await runCli(['send', dir, '--broker', mosquitto().url]);
     await settle();
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
@@ -256,8 +249,8 @@ describe('send: hostile test-topic files against mosquitto', function () {
     await symlink(path.join(outside, 'secret.json'), path.join(dir, 'f_outside.json'));
     await symlink('a_real.json', path.join(dir, 'g_inside.json'));
     await mkdir(path.join(dir, 'h_folder.json'));
-    const { client: sub, got } = await listen(broker.url);
-    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const { client: sub, got } = await listen(mosquitto().url);
+    const client = await mqtt.connectAsync(mosquitto().url, { reconnectPeriod: 0 });
     const results = await sendTestTopics(client, await expandTestTopicPaths([dir]), { publishTimeoutMs: 5_000 });
     await settle();
     const byName = new Map(results.map((r) => [path.basename(r.file), r]));
