@@ -5,55 +5,24 @@ import * as path from 'node:path';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { buildIndexInWorker } from '../index/indexClient';
 import { closeClient, connectBroker, randomClientId } from '../mqtt/brokerConnection';
-import { type BrokerProfile, profilePort } from '../mqtt/brokerProfile';
+import { profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
 import { limitTurnWork } from '../mqtt/turnBudget';
 import { SessionLogWriter } from '../session/logWriter';
 import { encodePayload } from '../session/sessionMessage';
 import { formatTimestamp, sessionStamp } from '../session/timestamps';
-import { EXCLUSION_PRESETS, type ExclusionPreset, exclusionMatcher } from './exclusions';
+import { EXCLUSION_PRESETS, exclusionMatcher } from './exclusions';
 import type { RecorderResult, RecorderStats, SessionStatus } from './recorderStats';
+import { endBrokerSession } from './brokerSession';
+import type { RecorderOptions } from './recorderOptions';
 import { RedeliveryFilter } from './redeliveryFilter';
 import { claimLogFile, metaOfLog } from './sessionClaim';
 import { releaseLock } from './sessionLock';
 
 export const RECORDER_VERSION = 'mqtt-session-manager 0.1.0';
+export type { RecorderOptions } from './recorderOptions';
 const FLUSH_BYTES = 256 * 1024;
 
-export interface RecorderOptions {
-  profile: BrokerProfile;
-  password?: string;
-  /** Subscription filters; default `#`. */
-  topics?: string[];
-  exclude?: string[];
-  preset?: ExclusionPreset;
-  outDir: string;
-  /** Session name; the file is `<name>_<YYYYMMDD_HHMMSS>.log` (UTC). */
-  name?: string;
-  /** Continue this existing `.log` instead of starting a new one. */
-  resumeLog?: string;
-  maxDurationMs?: number;
-  maxMessages?: number;
-  maxBytes?: number;
-  /** Subscription QoS: 2 keeps the publisher's QoS. */
-  subscribeQos?: 0 | 1 | 2;
-  flushMs?: number;
-  syncMs?: number;
-  statsMs?: number;
-  /** Build the `.db` index when the recording ends (default true). */
-  index?: boolean;
-  /**
-   * Keep the broker session across outages (3.1.1 `clean: false`, MQTT 5 a session
-   * expiry), so that QoS 1/2 messages published meanwhile are held for the recorder.
-   * Default: on when the subscription QoS is 1 or 2. Needs a stable client id: the
-   * profile's, else one made for the recording and kept in its meta line.
-   */
-  persistentSession?: boolean;
-  /** MQTT 5: how long the broker keeps the session after a disconnect (default 1 h). */
-  sessionExpirySec?: number;
-  /** How long to wait for the broker at the start (default: for ever, showing "waiting for broker"). */
-  connectTimeoutMs?: number;
-}
 
 interface RecorderEvents {
   stats: [RecorderStats];
@@ -353,7 +322,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     for (const t of this.timers) clearInterval(t);
     this.failStart(new Error(error ?? reason));
     this.giveUp.abort();
-    if (this.client) await this.endBrokerSession(this.client);
+    if (this.client) await endBrokerSession(this.client, this.options.profile, this.persistent, this.options.password);
     const stats = this.stats();
     let writeError = error;
     try {
@@ -391,28 +360,6 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     }
     this.emit('stopped', result);
     return result;
-  }
-
-  /**
-   * A finished recording leaves no session on the broker to queue messages for nobody:
-   * MQTT 5 sets the expiry to 0 on disconnect; 3.1.1 connects once more with a clean session.
-   */
-  private async endBrokerSession(client: MqttClient): Promise<void> {
-    const { profile } = this.options;
-    const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
-    const wasConnected = client.connected;
-    if (this.persistent && v5 && wasConnected) {
-      await closeClient(client, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
-      return;
-    }
-    await closeClient(client);
-    if (!this.persistent || v5 || !wasConnected) return;
-    try {
-      const cleaner = await connectBroker(profile, { password: this.options.password, clean: true, connectTimeoutMs: 2000 });
-      await closeClient(cleaner);
-    } catch {
-      // The broker went away meanwhile: it keeps the session, which costs only its queue.
-    }
   }
 
   private event(event: string, detail?: string): void {

@@ -36,11 +36,16 @@ export class RecorderView extends Disposable implements vscode.TreeDataProvider<
         contextValue: a.recording.recorder.isPaused ? 'recording.paused' : 'recording.running',
         children: [
           { label: vscode.l10n.t('Broker'), description: `${a.recording.profile.name} (${profileUrl(a.recording.profile)})`, icon: 'plug' },
+          ...(s?.state === 'waiting' ? [{ label: vscode.l10n.t('Waiting for the broker'), description: s.waitingFor ?? '', icon: 'loading~spin' }] : []),
           { label: vscode.l10n.t('Messages'), description: `${s?.messages ?? 0} (${s?.rate ?? 0}/s)`, icon: 'mail' },
           { label: vscode.l10n.t('Topics'), description: String(s?.topics ?? 0), icon: 'symbol-event' },
           { label: vscode.l10n.t('File'), description: `${formatBytes(s?.fileBytes ?? 0)} · ${s?.logPath ?? ''}`, icon: 'file' },
           { label: vscode.l10n.t('Skipped'), description: vscode.l10n.t('{0} paused, {1} excluded', s?.skippedPaused ?? 0, s?.skippedExcluded ?? 0), icon: 'filter' },
-          { label: vscode.l10n.t('Reconnects'), description: String(s?.reconnects ?? 0), icon: 'debug-disconnect' },
+          {
+            label: vscode.l10n.t('Reconnects'),
+            description: s?.reconnects ? vscode.l10n.t('{0} ({1} without the broker)', s.reconnects, formatDuration(s.outageMs / 1000)) : '0',
+            icon: 'debug-disconnect',
+          },
           { label: vscode.l10n.t('Elapsed'), description: formatDuration((s?.elapsedMs ?? 0) / 1000), icon: 'watch' },
         ],
       });
