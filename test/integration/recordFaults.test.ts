@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -8,7 +9,7 @@ import { SessionRecorder } from '../../src/core/record/sessionRecorder';
 import { SessionLogReader } from '../../src/core/session/logReader';
 import { payloadBytes } from '../../src/core/session/sessionMessage';
 import { Mosquitto, freePort } from '../brokers';
-import { removeTempDirs, runCli, tempDir } from '../helpers';
+import { CLI, removeTempDirs, runCli, tempDir } from '../helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -172,6 +173,37 @@ describe('recording through broker faults (mosquitto)', function () {
     const end = JSON.parse((await readFile(r.logPath, 'utf8')).trim().split('\n').pop() as string);
     assert.equal(end._kind, 'session_end');
     assert.ok(end.outageMs >= 300, `outage ${end.outageMs} ms`);
+  });
+
+  it('a recorder killed mid-way and resumed gets what the broker held for its session meanwhile', async () => {
+    const broker = await Mosquitto.start();
+    const dir = await tempDir();
+    try {
+      const first = spawn(process.execPath, [CLI, 'record', '--broker', broker.url, '--out', dir, '--name', 'crash', '--qos', '1', '--no-index', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      first.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitFor('the recorder to start', () => /recording .* into /.test(stderr), 10_000);
+      const logPath = (stderr.match(/into (\S+\.log)/) as RegExpMatchArray)[1];
+      await sleep(300);
+      const pub = await publisher(broker.url);
+      await publishSeq(pub, 'crash/seq', 0, 100, 1);
+      await sleep(300);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('close', r));
+      // Published while no recorder runs: the broker holds them for the recording's client id.
+      await publishSeq(pub, 'crash/seq', 100, 100, 1);
+      await pub.endAsync();
+      const r = await runCli(['record', '--broker', broker.url, '--out', dir, '--resume', logPath, '--duration', '2s', '--no-index', '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      const seqs = await seqsOf(logPath, 'crash/seq');
+      const distinct = new Set(seqs);
+      assert.equal(distinct.size, 200, `recorded ${distinct.size} of 200`);
+      const text = await readFile(logPath, 'utf8');
+      assert.match(text, /"event":"resume-session"/);
+      assert.equal(text.match(/"_kind":"session_end"/g)?.length, 1, 'the resumed recording was not closed as interrupted first');
+    } finally {
+      await broker.stop();
+    }
   });
 
   it('a line appended by another process is never overwritten by the recorder (append mode)', async () => {

@@ -82,7 +82,11 @@ export async function recordCommand(argv: string[]): Promise<number> {
   const maxBytes = maxBytesText === undefined ? undefined : parseSize(maxBytesText);
   if (maxBytes !== undefined && !(maxBytes > 0)) throw new UsageError(`--max-bytes must be a size such as 10MB (got ${maxBytesText})`);
   const outDir = stringOption(args, 'out') ?? 'sessions';
+  const resume = stringOption(args, 'resume');
+  const resumeLog = resume ? (await resolveSession(resume)).log : undefined;
   for (const r of await findInterrupted(outDir)) {
+    // The recording to resume is interrupted too: it is continued, not closed.
+    if (resumeLog && path.resolve(r.logPath) === path.resolve(resumeLog)) continue;
     try {
       const fixed = await finalizeInterrupted(r.logPath);
       process.stderr.write(`closed an interrupted recording: ${fixed.logPath} (${fixed.messages} messages)\n`);
@@ -91,7 +95,6 @@ export async function recordCommand(argv: string[]): Promise<number> {
       process.stderr.write(`mqtt-sessions: ${(err as Error).message}\n`);
     }
   }
-  const resume = stringOption(args, 'resume');
   const expiryMs = durationOption(args, 'session-expiry');
   const recorder = await SessionRecorder.open({
     profile,
@@ -101,7 +104,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
     preset: choiceOption(args, 'preset', ['none', 'no_cam', 'analysis'] as const, 'none') as ExclusionPreset,
     outDir,
     name: stringOption(args, 'name') ?? 'session',
-    resumeLog: resume ? (await resolveSession(resume)).log : undefined,
+    resumeLog,
     maxDurationMs: durationOption(args, 'duration'),
     maxMessages: intOption(args, 'max-messages'),
     maxBytes,
