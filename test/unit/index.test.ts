@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureIndex } from '../../src/core/index/sessionIndex';
 import { loadSqlJs, openDatabaseFile } from '../../src/core/index/sqlJs';
@@ -148,15 +148,33 @@ describe('the index', () => {
   });
 });
 
-describe('a .db beside a .log that is not SQLite', () => {
+describe('a .db beside a .log that cannot be read is never moved on a doubt', () => {
   after(removeTempDirs);
-  it('does not hide the .log, and indexing keeps the broken file', async () => {
+  it('not SQLite: the .log still reads; index says why and leaves the file; --force keeps it aside', async () => {
     const dir = await copyOfSamples();
-    await writeFile(path.join(dir, 'auftrag-rot_1.db'), 'garbage'.repeat(100));
+    const bad = path.join(dir, 'auftrag-rot_1.db');
+    await writeFile(bad, 'garbage'.repeat(100));
     const s = await summarizeSession(await resolveSession(path.join(dir, 'auftrag-rot_1')));
     assert.deepEqual([s.format, s.messages], ['log', 111]);
-    const r = await ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1')));
-    assert.equal(r.reason, 'foreign');
-    assert.ok(r.backup);
+    await assert.rejects(ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1'))), /auftrag-rot_1\.db: not an SQLite database — left as it is/);
+    assert.equal(await readFile(bad, 'utf8'), 'garbage'.repeat(100));
+    assert.ok(!(await readdir(dir)).some((f) => f.includes('.bak')));
+    const forced = await ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1')), { force: true });
+    assert.equal(forced.backup, `${bad}.bak`);
+    assert.equal(await readFile(`${bad}.bak`, 'utf8'), 'garbage'.repeat(100));
+  });
+
+  it('our own index cut short: an error naming it, however often asked; never a .bak', async () => {
+    const dir = await copyOfSamples();
+    const base = path.join(dir, 'auftrag-rot_1');
+    const built = await ensureIndex(await resolveSession(base));
+    const whole = await readFile(built.dbPath);
+    await writeFile(built.dbPath, whole.subarray(0, Math.floor(whole.length / 2)));
+    // Make the .log newer, so that the index would be due for a rebuild if it could be read.
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(ensureIndex(await resolveSession(base)), (err: Error) => err.message.includes(built.dbPath) && err.message.includes('left as it is'));
+    }
+    assert.equal((await readFile(built.dbPath)).length, Math.floor(whole.length / 2), 'untouched');
+    assert.ok(!(await readdir(dir)).some((f) => f.includes('.bak')));
   });
 });

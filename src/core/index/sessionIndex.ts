@@ -5,6 +5,7 @@ import type { SessionFiles } from '../session/sessionFiles';
 import { indexIsCurrent } from '../session/sessionSource';
 import type { NaiveTimeZone } from '../session/timestamps';
 import type { IndexBuildResult } from './indexBuilder';
+import { probeDatabase } from './sqlJs';
 import { buildIndexInWorker } from './indexClient';
 
 export interface EnsureIndexOptions {
@@ -30,8 +31,10 @@ export interface EnsureIndexResult {
 
 /**
  * Makes sure a session has a current index and returns its path. A `.db`-only session
- * is its own index. A `.db` written by another tool beside a `.log` is kept as
- * `<name>.db.bak` before our index (a superset the old tools still read) replaces it.
+ * is its own index. A `.db` written by another tool beside a `.log` (a readable SQLite
+ * file without our metadata) is kept as `<name>.db.bak` before our index (a superset the
+ * old tools still read) replaces it. A `.db` that cannot be read is never moved: that is
+ * an error naming the file, unless `force` asks for a new index (it is then kept aside).
  */
 export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptions = {}): Promise<EnsureIndexResult> {
   const dbPath = files.db ?? path.join(files.dir, `${files.name}.db`);
@@ -40,26 +43,36 @@ export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptio
     return { dbPath, built: false };
   }
   let reason = options.force ? 'forced' : 'missing';
+  let foreign = false;
   if (files.db && !options.force) {
-    reason = 'foreign';
-    try {
-      const reader = await DbSessionReader.open(files.db, options.naive);
+    const reader = await DbSessionReader.open(files.db, options.naive).catch(() => undefined);
+    if (reader) {
       let kept = false;
       try {
         if (await indexIsCurrent(reader, files.log)) {
           kept = options.keepOpen === true;
           return { dbPath, built: false, reader: kept ? reader : undefined };
         }
-        if (reader.format === 'db-index') reason = 'stale';
+        foreign = reader.format !== 'db-index';
       } finally {
         if (!kept) reader.close();
       }
-    } catch {
-      reason = 'foreign';
+    } else {
+      // Not readable as a session: only a readable SQLite file without our metadata is
+      // positively another tool's. Anything else is a doubt, and the file stays as it is.
+      try {
+        foreign = (await probeDatabase(files.db)) === 'foreign';
+      } catch (err) {
+        throw new Error(`${(err as Error).message} — left as it is; \`index --force\` keeps it as .db.bak and builds a new index`);
+      }
     }
+    reason = foreign ? 'foreign' : 'stale';
+  } else if (files.db && options.force) {
+    // Asked for: a file that is not surely ours is kept aside, never overwritten.
+    foreign = (await probeDatabase(files.db).catch(() => 'doubt')) !== 'ours';
   }
   let backup: string | undefined;
-  if (reason === 'foreign' && files.db) {
+  if (foreign && files.db) {
     backup = await freeName(`${files.db}.bak`);
     await rename(files.db, backup);
   }

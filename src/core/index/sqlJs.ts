@@ -61,3 +61,26 @@ export function queryAll<T = Record<string, unknown>>(db: Database, sql: string,
     stmt.free();
   }
 }
+
+/**
+ * Whose is this `.db`? `ours` when it holds our index metadata, `foreign` when it is a
+ * readable SQLite file without it. Anything else (not SQLite, truncated, corrupt,
+ * unreadable) throws, naming the file: a doubt, never a reason to move the file.
+ */
+export async function probeDatabase(file: string): Promise<'ours' | 'foreign'> {
+  let db: Database;
+  try {
+    db = await openDatabaseFile(file);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(message.startsWith(file) ? message : `${file}: ${message}`);
+  }
+  try {
+    if (!tableExists(db, 'session_meta')) return 'foreign';
+    return queryAll(db, "SELECT 1 FROM session_meta WHERE key = 'index.schema'").length ? 'ours' : 'foreign';
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  } finally {
+    db.close();
+  }
+}
