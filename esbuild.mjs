@@ -42,8 +42,9 @@ const builds = [
 
 if (production) await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
-// sql.js finds its wasm beside the bundles (src/core/runtime/runtimePaths.ts).
-await copyFile('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+// node-sqlite3-wasm finds its wasm beside the bundle that requires it (its __dirname).
+await mkdir('dist/bench', { recursive: true });
+for (const dir of ['dist', 'dist/bench']) await copyFile('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', `${dir}/node-sqlite3-wasm.wasm`);
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

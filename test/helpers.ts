@@ -46,3 +46,19 @@ export function runCli(args: string[], options: { cwd?: string } = {}): Promise<
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/**
+ * A real SQLite file through the project's engine, opened for writing (fixtures: old
+ * recorders' tables, a layout to make stale); `sql` is run first when given.
+ */
+export function sqliteAt(file: string, sql?: string): import('node-sqlite3-wasm').Database {
+  const { Database } = require('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+  const db = new Database(file);
+  if (sql) db.exec(sql);
+  return db;
+}
+
+/** A query's rows as arrays of values, in column order. */
+export function valuesOf(db: import('node-sqlite3-wasm').Database, sql: string): unknown[][] {
+  return db.all(sql).map((r) => Object.values(r));
+}

@@ -4,8 +4,8 @@ let client: CoreWorkerClient | undefined;
 
 /**
  * The one core worker of this extension host: session summaries, search, reports and the
- * panels' queries run there (sql.js keeps a whole index in memory; reading a large one
- * would block the host for a second). Loaded on first use.
+ * panels' queries run there (a query over a large index takes CPU the host must not
+ * lose). Loaded on first use.
  */
 export async function coreWorker(): Promise<CoreWorkerClient> {
   const { CoreWorkerClient } = await import('../core/worker/coreWorkerClient');

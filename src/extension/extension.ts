@@ -28,7 +28,7 @@ import { SessionsView } from './views/sessionsView';
 import { TestTopicsView } from './views/testTopicsView';
 
 /**
- * The extension: views, commands, the status bar. Activation only registers; sql.js,
+ * The extension: views, commands, the status bar. Activation only registers; SQLite,
  * mqtt and the readers load on first use (dynamic imports in the commands and views).
  */
 class MqttSessionsExtension extends Disposable {

@@ -6,7 +6,7 @@ import { diffLines } from '../../src/core/analysis/lineDiff';
 import { messageDetail, messagePage } from '../../src/core/analysis/messageBrowser';
 import { categoryStats, sessionStats } from '../../src/core/analysis/sessionStats';
 import { decodeLane, timeline } from '../../src/core/analysis/timeline';
-import { queryAll } from '../../src/core/index/sqlJs';
+import { queryAll } from '../../src/core/db/sqlite';
 import { categorizeTopic, prefilterReason } from '../../src/core/analysis/topicCategories';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { SessionLogWriter } from '../../src/core/session/logWriter';

@@ -2,12 +2,11 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { loadSqlJs } from '../../src/core/index/sqlJs';
 import { DbSessionReader } from '../../src/core/session/dbSessionReader';
 import { SessionLogReader } from '../../src/core/session/logReader';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { summarizeSession } from '../../src/core/session/sessionSummary';
-import { removeTempDirs, tempDir } from '../helpers';
+import { removeTempDirs, sqliteAt, tempDir } from '../helpers';
 
 const GOOD = (i: number): string => JSON.stringify({ topic: `t/${i}`, payload: `{"n":${i}}`, timestamp: `2026-01-01T00:00:0${i}.000Z`, qos: 0, retain: false });
 
@@ -97,22 +96,14 @@ describe('bad input', () => {
   it('a .db without mqtt_messages gives one clear error naming the file', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'other.db');
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database();
-    db.run('CREATE TABLE something_else (x)');
-    await writeFile(file, db.export());
-    db.close();
+    sqliteAt(file, 'CREATE TABLE something_else (x)').close();
     await assert.rejects(summarizeSession(await resolveSession(file)), (err: Error) => err.message === `${file}: no table mqtt_messages (not a session database)`);
   });
 
   it('a .db row with a bad timestamp is a problem with its row id', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'rows.db');
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database();
-    db.run("CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, timestamp TEXT NOT NULL); INSERT INTO mqtt_messages(topic,payload,timestamp) VALUES ('a','1','2026-01-01T00:00:00'),('b','2','garbage'),('c','3','2026-01-01T00:00:01')");
-    await writeFile(file, db.export());
-    db.close();
+    sqliteAt(file, "CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, timestamp TEXT NOT NULL); INSERT INTO mqtt_messages(topic,payload,timestamp) VALUES ('a','1','2026-01-01T00:00:00'),('b','2','garbage'),('c','3','2026-01-01T00:00:01')").close();
     const s = await summarizeSession(await resolveSession(file));
     assert.equal(s.messages, 2);
     assert.deepEqual(s.problems, [{ line: 2, reason: 'column "timestamp": not an ISO 8601 time: garbage' }]);

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureIndex } from '../../src/core/index/sessionIndex';
-import { loadSqlJs, openDatabaseFile } from '../../src/core/index/sqlJs';
+import { openDatabaseFile } from '../../src/core/db/sqlite';
 import { searchFolder, searchSession } from '../../src/core/search/sessionSearch';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { summarizeSession } from '../../src/core/session/sessionSummary';
-import { copyOfSamples, removeTempDirs } from '../helpers';
+import { copyOfSamples, removeTempDirs, sqliteAt, valuesOf } from '../helpers';
 
 const WHITE = 'storage_order_white_20251110_180844';
 
@@ -27,31 +27,31 @@ describe('the index', () => {
     assert.ok(!(await readdir(dir)).some((f) => f.includes('.tmp-')), 'no temp file left behind');
   });
 
-  it('has the old table first, our columns, time and topic indexes, FTS4 and session_meta', async () => {
+  it('has the old table first, our columns, time and topic indexes, FTS5 and session_meta', async () => {
     const dir = await copyOfSamples();
     const files = await resolveSession(path.join(dir, 'red-storage-production_20260807_113213.log'));
     const { dbPath } = await ensureIndex(files);
-    const db = await openDatabaseFile(dbPath);
+    const db = openDatabaseFile(dbPath);
     try {
-      const cols = db.exec('PRAGMA table_info(mqtt_messages)')[0].values.map((r) => r[1]);
+      const cols = valuesOf(db, 'PRAGMA table_info(mqtt_messages)').map((r) => r[1]);
       assert.deepEqual(cols.slice(0, 4), ['id', 'topic', 'payload', 'timestamp']);
       assert.ok(['ts_ms', 'qos', 'retain', 'payload_encoding'].every((c) => cols.includes(c)));
-      const names = db.exec("SELECT name FROM sqlite_master")[0].values.map((r) => r[0]);
+      const names = valuesOf(db, 'SELECT name FROM sqlite_master').map((r) => r[0]);
       for (const n of ['idx_mqtt_messages_ts', 'idx_mqtt_messages_topic_ts', 'mqtt_messages_fts', 'session_meta', 'topic_stats', 'timeline_buckets']) assert.ok(names.includes(n), n);
       // The summaries agree with the rows they summarise.
-      const stats = db.exec('SELECT SUM(count), COUNT(*) FROM topic_stats')[0].values[0];
+      const stats = valuesOf(db, 'SELECT SUM(count), COUNT(*) FROM topic_stats')[0];
       assert.deepEqual(stats, [1354, 38]);
-      assert.equal(db.exec('SELECT SUM(count) FROM timeline_buckets')[0].values[0][0], 1354);
-      const bucketRows = db.exec("SELECT COUNT(*) FROM timeline_buckets WHERE topic = 'ccu/order/active'")[0].values[0][0] as number;
+      assert.equal(valuesOf(db, 'SELECT SUM(count) FROM timeline_buckets')[0][0], 1354);
+      const bucketRows = valuesOf(db, "SELECT COUNT(*) FROM timeline_buckets WHERE topic = 'ccu/order/active'")[0][0] as number;
       assert.ok(bucketRows >= 1 && bucketRows <= 4001);
-      const sql = String(db.exec("SELECT sql FROM sqlite_master WHERE name = 'mqtt_messages_fts'")[0].values[0][0]);
-      assert.match(sql, /USING fts4/i);
-      const meta = Object.fromEntries(db.exec('SELECT key, value FROM session_meta')[0].values.map((r) => [r[0], JSON.parse(String(r[1]))]));
+      const sql = String(valuesOf(db, "SELECT sql FROM sqlite_master WHERE name = 'mqtt_messages_fts'")[0][0]);
+      assert.match(sql, /USING fts5/i);
+      const meta = Object.fromEntries(valuesOf(db, 'SELECT key, value FROM session_meta').map((r) => [r[0], JSON.parse(String(r[1]))]));
       assert.equal(meta.sessionName, 'red-storage-production');
       assert.equal(meta.brokerPort, 1883);
-      assert.equal(meta['index.schema'], 2);
+      assert.equal(meta['index.schema'], 3);
       assert.equal(meta['index.bucketMs'], Math.ceil((Date.parse('2026-08-07T09:31:24.194Z') - Date.parse('2026-08-07T09:26:46.964Z')) / 4000));
-      const plan = db.exec("EXPLAIN QUERY PLAN SELECT * FROM mqtt_messages WHERE ts_ms BETWEEN 1 AND 2")[0].values.map((r) => r[3]).join(' ');
+      const plan = valuesOf(db, 'EXPLAIN QUERY PLAN SELECT * FROM mqtt_messages WHERE ts_ms BETWEEN 1 AND 2').map((r) => r[3]).join(' ');
       assert.match(plan, /idx_mqtt_messages_ts/);
     } finally {
       db.close();
@@ -62,10 +62,7 @@ describe('the index', () => {
     const dir = await copyOfSamples();
     const files = await resolveSession(path.join(dir, 'auftrag-rot_1.log'));
     const { dbPath } = await ensureIndex(files);
-    const db = await openDatabaseFile(dbPath);
-    db.run("UPDATE session_meta SET value = '1' WHERE key = 'index.schema'");
-    await writeFile(dbPath, db.export());
-    db.close();
+    sqliteAt(dbPath, "UPDATE session_meta SET value = '1' WHERE key = 'index.schema'").close();
     const again = await ensureIndex(await resolveSession(path.join(dir, 'auftrag-rot_1.log')));
     assert.equal(again.built, true);
     assert.equal(again.reason, 'stale');
@@ -91,12 +88,10 @@ describe('the index', () => {
     const dir = await copyOfSamples();
     const files = await resolveSession(path.join(dir, WHITE));
     const { dbPath } = await ensureIndex(files);
-    const SQL = await loadSqlJs();
-    const { readFile } = await import('node:fs/promises');
-    const ours = new SQL.Database(await readFile(dbPath));
-    const old = new SQL.Database(await readFile(path.join(dir, `${WHITE}.db.bak`)));
+    const ours = openDatabaseFile(dbPath);
+    const old = openDatabaseFile(path.join(dir, `${WHITE}.db.bak`));
     const q = 'SELECT topic, payload, timestamp FROM mqtt_messages ORDER BY timestamp';
-    assert.deepEqual(ours.exec(q)[0].values, old.exec(q)[0].values, 'same rows as the old recorder wrote');
+    assert.deepEqual(valuesOf(ours, q), valuesOf(old, q), 'same rows as the old recorder wrote');
     ours.close();
     old.close();
     // And with the library the old (Python) recorder uses, when there is a python3 here.

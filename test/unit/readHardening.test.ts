@@ -6,7 +6,6 @@ import { messageDetail } from '../../src/core/analysis/messageBrowser';
 import { analyzeOpened } from '../../src/core/analysis/sessionAnalysis';
 import { timeline } from '../../src/core/analysis/timeline';
 import { buildIndexFromLog } from '../../src/core/index/indexBuilder';
-import { loadSqlJs } from '../../src/core/index/sqlJs';
 import { captureTopicsFromSession } from '../../src/core/record/topicRecorder';
 import { DbSessionReader } from '../../src/core/session/dbSessionReader';
 import { rawMemberText } from '../../src/core/session/deepJson';
@@ -16,7 +15,19 @@ import { resolveSession, splitSessionName } from '../../src/core/session/session
 import { openSessionSource } from '../../src/core/session/sessionSource';
 import { summarizeSession } from '../../src/core/session/sessionSummary';
 import { MIN_TIME_MS, formatTimestamp, parseTimestamp } from '../../src/core/session/timestamps';
-import { SAMPLE_SESSIONS, removeTempDirs, runCli, tempDir } from '../helpers';
+import { SAMPLE_SESSIONS, removeTempDirs, runCli, sqliteAt, tempDir } from '../helpers';
+
+/** The bytes of an SQLite file built by `build` (through the project's engine, in a temp file). */
+async function sqliteBytes(build: (db: ReturnType<typeof sqliteAt>) => void): Promise<Buffer> {
+  const file = path.join(await tempDir(), 'fixture.db');
+  const db = sqliteAt(file);
+  try {
+    build(db);
+  } finally {
+    db.close();
+  }
+  return readFile(file);
+}
 
 const line = (topic: string, payload: unknown, timestamp: unknown): string => JSON.stringify({ topic, payload, timestamp });
 const GOOD = (i: number): string => line(`t/${i % 3}`, `{"n":${i}}`, `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`);
@@ -65,12 +76,10 @@ describe('reading survives hostile lines', () => {
     });
 
     it('in a .db row are a problem of the row', async () => {
-      const SQL = await loadSqlJs();
-      const db = new SQL.Database();
-      db.run('CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY, topic TEXT, payload TEXT, timestamp TEXT)');
-      db.run("INSERT INTO mqtt_messages VALUES (1,'a','1','2026-01-01T00:00:00'), (2,'a','2','+275761-01-01T00:00:00Z'), (3,'a','3','0000-01-01T00:00:00Z')");
-      const file = await writeSession('rows.db', Buffer.from(db.export()));
-      db.close();
+      const bytes = await sqliteBytes((db) =>
+        db.exec("CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY, topic TEXT, payload TEXT, timestamp TEXT); INSERT INTO mqtt_messages VALUES (1,'a','1','2026-01-01T00:00:00'), (2,'a','2','+275761-01-01T00:00:00Z'), (3,'a','3','0000-01-01T00:00:00Z')"),
+      );
+      const file = await writeSession('rows.db', bytes);
       const s = await summarizeSession(await resolveSession(file));
       assert.equal(s.messages, 2);
       assert.equal(s.start, '0000-01-01T00:00:00.000Z');
@@ -83,12 +92,10 @@ describe('reading survives hostile lines', () => {
       await writeFile(file, await readFile(path.join(SAMPLE_SESSIONS, path.basename(file))));
       const dbPath = file.replace(/\.log$/, '.db');
       await buildIndexFromLog(file, dbPath);
-      const SQL = await loadSqlJs();
-      const db = new SQL.Database(await readFile(dbPath));
-      db.run("UPDATE mqtt_messages SET ts_ms = 1e20 WHERE id IN (SELECT id FROM mqtt_messages WHERE payload LIKE '%orderId%' LIMIT 3)");
-      db.run('UPDATE topic_stats SET last_ms = 1e20 WHERE topic = (SELECT topic FROM topic_stats LIMIT 1)');
-      await writeFile(dbPath, db.export());
-      db.close();
+      sqliteAt(
+        dbPath,
+        "UPDATE mqtt_messages SET ts_ms = 1e20 WHERE id IN (SELECT id FROM mqtt_messages WHERE payload LIKE '%orderId%' LIMIT 3); UPDATE topic_stats SET last_ms = 1e20 WHERE topic = (SELECT topic FROM topic_stats LIMIT 1)",
+      ).close();
       const files = await resolveSession(file);
       const s = await summarizeSession(files);
       assert.equal(s.format, 'db-index');
@@ -208,17 +215,16 @@ describe('reading survives hostile lines', () => {
     };
     for (const [layout, create] of Object.entries(layouts)) {
       it(`are all read (${layout} layout): 100 rows with 50 NULL ids, 6,000 rows with 5,000 repeats`, async () => {
-        const SQL = await loadSqlJs();
         for (const [rows, idOf] of [[100, (i: number) => (i % 2 ? null : i)], [6000, (i: number) => (i < 5000 ? 7 : i)]] as const) {
-          const db = new SQL.Database();
-          db.run(create);
-          const put = db.prepare('INSERT INTO mqtt_messages(id, topic, payload, timestamp) VALUES (?, ?, ?, ?)');
-          db.run('BEGIN');
-          for (let i = 0; i < rows; i++) put.run([idOf(i), `t/${i % 5}`, String(i), `2026-01-01T00:00:00.${String(i % 1000).padStart(3, '0')}`]);
-          db.run('COMMIT');
-          put.free();
-          const file = await writeSession(`ids${rows}.db`, Buffer.from(db.export()));
-          db.close();
+          const bytes = await sqliteBytes((db) => {
+            db.exec(create);
+            const put = db.prepare('INSERT INTO mqtt_messages(id, topic, payload, timestamp) VALUES (?, ?, ?, ?)');
+            db.exec('BEGIN');
+            for (let i = 0; i < rows; i++) put.run([idOf(i), `t/${i % 5}`, String(i), `2026-01-01T00:00:00.${String(i % 1000).padStart(3, '0')}`]);
+            db.exec('COMMIT');
+            put.finalize();
+          });
+          const file = await writeSession(`ids${rows}.db`, bytes);
           const reader = await DbSessionReader.open(file);
           let read = 0;
           const payloads = new Set<string>();
@@ -232,11 +238,8 @@ describe('reading survives hostile lines', () => {
     }
 
     it('a WITHOUT ROWID table is a clear error naming the file', async () => {
-      const SQL = await loadSqlJs();
-      const db = new SQL.Database();
-      db.run("CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY, topic TEXT, payload TEXT, timestamp TEXT) WITHOUT ROWID; INSERT INTO mqtt_messages VALUES (1,'a','b','2026-01-01T00:00:00Z')");
-      const file = await writeSession('norowid.db', Buffer.from(db.export()));
-      db.close();
+      const bytes = await sqliteBytes((db) => db.exec("CREATE TABLE mqtt_messages (id INTEGER PRIMARY KEY, topic TEXT, payload TEXT, timestamp TEXT) WITHOUT ROWID; INSERT INTO mqtt_messages VALUES (1,'a','b','2026-01-01T00:00:00Z')"));
+      const file = await writeSession('norowid.db', bytes);
       await assert.rejects(DbSessionReader.open(file), { message: `${file}: table mqtt_messages has no rowid (a WITHOUT ROWID table or a view): not supported` });
     });
   });

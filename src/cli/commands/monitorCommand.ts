@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileAtomic } from '../../core/index/sessionDbWriter';
+import { writeFileAtomic } from '../../core/util/atomicFile';
 import { renderAlertReport } from '../../core/monitoring/alertReport';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, formatPercent } from '../../core/monitoring/alertRules';
 import { HealthMonitor, type HealthSnapshot } from '../../core/monitoring/healthCheck';

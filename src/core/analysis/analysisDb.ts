@@ -1,4 +1,6 @@
-import type { Database } from 'sql.js';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Database } from '../db/sqlite';
 import { SessionDbWriter } from '../index/sessionDbWriter';
 import { ensureIndex } from '../index/sessionIndex';
 import { DbSessionReader } from '../session/dbSessionReader';
@@ -11,7 +13,7 @@ import { isNotWritable } from '../util/fsErrors';
 export interface AnalysisDb {
   name: string;
   db: Database;
-  /** Where the rows come from: our index file, or an index built in memory. */
+  /** Where the rows come from: our index file, or an index built for the occasion in a temp folder. */
   origin: 'index' | 'memory';
   close(): void;
 }
@@ -39,23 +41,27 @@ export async function openAnalysis(files: SessionFiles, options: OpenAnalysisOpt
     if (!files.log || !isNotWritable(err)) throw err;
   }
   if (dbPath) {
-    // A large index takes a while to read (sql.js holds it in memory): read it once.
+    // The index as ensureIndex checked it: opened once.
     const reader = checked ?? (await DbSessionReader.open(dbPath, options.naive));
     if (reader.format === 'db-index') return { name: files.name, db: reader.db, origin: 'index', close: () => reader.close() };
     reader.close();
   }
-  const db = await indexInMemory(files, options.naive);
-  return { name: files.name, db, origin: 'memory', close: () => db.close() };
+  const { db, close } = await indexForTheOccasion(files, options.naive);
+  return { name: files.name, db, origin: 'memory', close };
 }
 
-async function indexInMemory(files: SessionFiles, naive: NaiveTimeZone | undefined): Promise<Database> {
+/**
+ * No index file can be had beside the session: one is built in the temp folder (on disk,
+ * so memory stays flat) and removed when the analysis closes.
+ */
+async function indexForTheOccasion(files: SessionFiles, naive: NaiveTimeZone | undefined): Promise<{ db: Database; close: () => void }> {
   const source = await openSessionSource(withoutOldDb(files), { naive });
-  const writer = await SessionDbWriter.create();
+  const writer = await SessionDbWriter.create(path.join(tmpdir(), `mqtt-sessions-${files.name}.db`));
   try {
     for await (const batch of source.batches()) writer.add(batch);
-    return writer.complete({ meta: source.meta(), problems: source.problems.items });
+    return writer.completeInPlace({ meta: source.meta(), problems: source.problems.items });
   } catch (err) {
-    writer.abort();
+    await writer.abort();
     throw err;
   } finally {
     source.close();

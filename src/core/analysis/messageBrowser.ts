@@ -1,5 +1,4 @@
-import type { Database } from 'sql.js';
-import { queryAll } from '../index/sqlJs';
+import { type Database, queryAll, textOf } from '../db/sqlite';
 import { type DiffLine, diffLines } from './lineDiff';
 import { deepJsonReason } from '../session/deepJson';
 
@@ -75,7 +74,7 @@ export function messagePage(db: Database, q: MessagePageQuery = {}): MessagePage
       topic: r.topic,
       size: r.payload_size,
       encoding: r.payload_encoding === 'base64' ? 'base64' : 'utf8',
-      preview: r.payload_encoding === 'base64' ? `(binary, ${r.payload_size} bytes)` : r.head.replace(/\s+/g, ' '),
+      preview: r.payload_encoding === 'base64' ? `(binary, ${r.payload_size} bytes)` : textOf(r.head).replace(/\s+/g, ' '),
     })),
   };
 }
@@ -113,9 +112,14 @@ interface Row {
 
 const COLUMNS = 'id, topic, timestamp, ts_ms, qos, retain, payload, payload_encoding, payload_size, props';
 
+/** The payload as text even when the index kept it as bytes (text holding a NUL). */
+function rowOf(row: Row | undefined): Row | undefined {
+  return row && { ...row, payload: textOf(row.payload) };
+}
+
 /** One message for display, with its diff against the previous message of its topic; undefined when there is no such id. */
 export function messageDetail(db: Database, id: number): MessageDetail | undefined {
-  const row = queryAll<Row>(db, `SELECT ${COLUMNS} FROM mqtt_messages WHERE id = ?`, [id])[0];
+  const row = rowOf(queryAll<Row>(db, `SELECT ${COLUMNS} FROM mqtt_messages WHERE id = ?`, [id])[0]);
   if (!row) return undefined;
   const shown = showPayload(row);
   const detail: MessageDetail = {
@@ -129,11 +133,13 @@ export function messageDetail(db: Database, id: number): MessageDetail | undefin
     ...shown,
     props: row.props ? parseProps(row.props) : undefined,
   };
-  const prev = queryAll<Row>(
-    db,
-    `SELECT ${COLUMNS} FROM mqtt_messages WHERE topic = ? AND (ts_ms < ? OR (ts_ms = ? AND id < ?)) ORDER BY ts_ms DESC, id DESC LIMIT 1`,
-    [row.topic, row.ts_ms, row.ts_ms, row.id],
-  )[0];
+  const prev = rowOf(
+    queryAll<Row>(
+      db,
+      `SELECT ${COLUMNS} FROM mqtt_messages WHERE topic = ? AND (ts_ms < ? OR (ts_ms = ? AND id < ?)) ORDER BY ts_ms DESC, id DESC LIMIT 1`,
+      [row.topic, row.ts_ms, row.ts_ms, row.id],
+    )[0],
+  );
   if (prev) {
     detail.previous = { id: prev.id, timestamp: prev.timestamp };
     const before = showPayload(prev);
@@ -196,7 +202,7 @@ const RECORDED = 'topic, payload, payload_encoding, timestamp, qos, retain';
 type RecordedRow = { topic: string; payload: string; payload_encoding: string; timestamp: string; qos: number; retain: number };
 
 function recorded(r: RecordedRow): RecordedMessage {
-  return { topic: r.topic, payload: r.payload, payloadEncoding: r.payload_encoding === 'base64' ? 'base64' : 'utf8', timestamp: r.timestamp, qos: r.qos as 0 | 1 | 2, retain: r.retain === 1 };
+  return { topic: r.topic, payload: textOf(r.payload), payloadEncoding: r.payload_encoding === 'base64' ? 'base64' : 'utf8', timestamp: r.timestamp, qos: r.qos as 0 | 1 | 2, retain: r.retain === 1 };
 }
 
 export function recordedMessage(db: Database, id: number): RecordedMessage | undefined {

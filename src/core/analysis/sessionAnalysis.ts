@@ -1,6 +1,5 @@
-import type { Database } from 'sql.js';
 import { META_KEYS } from '../index/indexSchema';
-import { queryAll, tableExists } from '../index/sqlJs';
+import { type Database, queryAll, queryRows, tableExists, textOf } from '../db/sqlite';
 import { withFileName } from '../session/dbSessionReader';
 import type { SessionFiles } from '../session/sessionFiles';
 import type { AnalysisDb } from './analysisDb';
@@ -25,16 +24,12 @@ const ORDER_TOPICS = ['ccu/state/layout', 'ccu/order/request'];
 /** Feeds the tracker the rows of a query `(id, topic, payload, ts_ms, timestamp)`, in file order. */
 function track(db: Database, where: string, params: (string | number)[], detail: boolean): OrderTracker {
   const tracker = new OrderTracker({ detail });
-  const stmt = db.prepare(`SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages WHERE payload_encoding = 'utf8' AND (${where}) ORDER BY id`);
-  try {
-    stmt.bind(params);
-    while (stmt.step()) {
-      const [id, topic, payload, tsMs, timestamp] = stmt.get() as [number, string, string, number, string];
-      tracker.add({ id, topic, payload, tsMs, timestamp });
-    }
-  } finally {
-    stmt.free();
-  }
+  const rows = queryRows<{ id: number; topic: string; payload: string; ts_ms: number; timestamp: string }>(
+    db,
+    `SELECT id, topic, payload, ts_ms, timestamp FROM mqtt_messages WHERE payload_encoding = 'utf8' AND (${where}) ORDER BY id`,
+    params,
+  );
+  for (const r of rows) tracker.add({ id: r.id, topic: r.topic, payload: textOf(r.payload), tsMs: r.ts_ms, timestamp: r.timestamp });
   return tracker;
 }
 
@@ -61,7 +56,7 @@ export function orderDetail(db: Database, orderId: string): OrderSummary | undef
   if (!phrase) return undefined;
   const tracker = track(
     db,
-    "id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) OR topic = 'ccu/state/layout' OR topic LIKE '%/factsheet'",
+    "id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) OR topic = 'ccu/state/layout' OR topic LIKE '%/factsheet'",
     [phrase],
     true,
   );

@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { Database } from '../db/sqlite';
 import { topicTotals } from '../index/topicTotals';
 import { formatTimestamp } from '../session/timestamps';
 import { type TopicCategory, categorizeTopic, prefilterReason } from './topicCategories';

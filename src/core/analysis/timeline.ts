@@ -1,6 +1,5 @@
-import type { Database } from 'sql.js';
 import { META_KEYS } from '../index/indexSchema';
-import { queryAll, tableExists } from '../index/sqlJs';
+import { type Database, queryAll, queryRows, tableExists } from '../db/sqlite';
 
 export const MAX_BINS = 2000;
 export const MAX_LANES = 200;
@@ -120,17 +119,14 @@ function topicFilter(topics: string[] | undefined): string {
 
 /** Messages of `[fromMs, toMs]` (`toMs` excluded when `open`) binned in SQL, by topic and bin. */
 function binnedMessages(db: Database, g: Grid, fromMs: number, toMs: number, open: boolean, topics: string[] | undefined, each: (row: BinRow) => void): void {
-  const stmt = db.prepare(
+  const rows = queryRows<{ topic: string; b: number; n: number; first: number }>(
+    db,
     `SELECT topic, MAX(0, MIN(CAST((ts_ms - ?) / ? AS INTEGER), ?)) AS b, COUNT(*) AS n, MIN(id) AS first
      FROM mqtt_messages WHERE ts_ms >= ? AND ts_ms ${open ? '<' : '<='} ? ${topicFilter(topics)}
      GROUP BY topic, b ORDER BY topic, b`,
+    [g.fromMs, g.binMs, g.bins - 1, fromMs, toMs, ...(topics ?? [])],
   );
-  try {
-    stmt.bind([g.fromMs, g.binMs, g.bins - 1, fromMs, toMs, ...(topics ?? [])]);
-    while (stmt.step()) each(stmt.get() as BinRow);
-  } finally {
-    stmt.free();
-  }
+  for (const r of rows) each([r.topic, r.b, r.n, r.first]);
 }
 
 function byTopic(rows: BinRow[]): Map<string, BinRow[]> {
@@ -164,12 +160,14 @@ function binnedBuckets(db: Database, g: Grid, b: Buckets & { lo: number; hi: num
     upper.get(topic)?.forEach(each);
     upper.delete(topic);
   };
-  const stmt = db.prepare(`SELECT topic, bucket, count, first_id FROM timeline_buckets WHERE bucket >= ? AND bucket <= ? ${topicFilter(topics)} ORDER BY topic, bucket`);
+  const rows = queryRows<{ topic: string; bucket: number; count: number; first_id: number }>(
+    db,
+    `SELECT topic, bucket, count, first_id FROM timeline_buckets WHERE bucket >= ? AND bucket <= ? ${topicFilter(topics)} ORDER BY topic, bucket`,
+    [lo, hi, ...(topics ?? [])],
+  );
   let current: string | undefined;
-  try {
-    stmt.bind([lo, hi, ...(topics ?? [])]);
-    while (stmt.step()) {
-      const [topic, bucket, n, first] = stmt.get() as BinRow;
+  {
+    for (const { topic, bucket, count: n, first_id: first } of rows) {
       if (topic !== current) {
         if (current !== undefined) flushUpper(current);
         current = topic;
@@ -178,8 +176,6 @@ function binnedBuckets(db: Database, g: Grid, b: Buckets & { lo: number; hi: num
       }
       each([topic, binOf(g, b.originMs + bucket * b.bucketMs), n, first]);
     }
-  } finally {
-    stmt.free();
   }
   if (current !== undefined) flushUpper(current);
   // Topics seen only at the edges.

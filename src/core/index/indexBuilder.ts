@@ -26,11 +26,11 @@ export async function buildIndexFromLog(logPath: string, dbPath: string, options
   const t0 = performance.now();
   const before = await stat(logPath);
   const reader = new SessionLogReader(logPath, { naive: options.naive, onProgress: options.onProgress, batchSize: 2000 });
-  const writer = await SessionDbWriter.create();
+  const writer = await SessionDbWriter.create(dbPath);
   try {
     for await (const batch of reader.batches()) writer.add(batch);
   } catch (err) {
-    writer.abort();
+    await writer.abort();
     throw err;
   }
   await writer.finish(dbPath, {

@@ -1,8 +1,8 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
-import type { Database, Statement } from 'sql.js';
+import { rename, rm } from 'node:fs/promises';
+import type { Statement } from 'node-sqlite3-wasm';
+import { type Database, createDatabaseFile } from '../db/sqlite';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
 import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
-import { loadSqlJs } from './sqlJs';
 
 export interface IndexInfo {
   meta?: Record<string, unknown>;
@@ -11,32 +11,49 @@ export interface IndexInfo {
   index?: Record<string, unknown>;
 }
 
+/** A transaction is committed after about this long: no lock or journal grows with the session. */
+const COMMIT_EVERY_MS = 1000;
+
 /**
- * Writes a session into a new `.db` in our layout: rows in one transaction, then the
- * indexes and FTS4 in one pass, then the file atomically (temp file, rename).
+ * Writes a session into a new `.db` in our layout, page by page on disk (memory stays
+ * flat at any length): rows and FTS5 in transactions of about a second, then the
+ * indexes and summaries, into a temp file beside the target that is renamed at the end
+ * (a reader never sees half an index).
  */
 export class SessionDbWriter {
   private insert: Statement;
   private insertFts: Statement;
   private topics = new Map<string, { count: number; bytes: number; first: number; last: number }>();
+  private txStartedAt = 0;
   messages = 0;
   startMs = Number.POSITIVE_INFINITY;
   endMs = Number.NEGATIVE_INFINITY;
 
-  private constructor(private readonly db: Database) {
-    db.run('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
-    db.run(CREATE_MESSAGES);
-    db.run('BEGIN');
+  private constructor(private readonly db: Database, readonly file: string) {
+    // A temp file renamed at the end: a crash leaves only the temp file, so no journal is needed.
+    db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;');
+    db.exec(CREATE_MESSAGES);
     this.insert = db.prepare(INSERT_MESSAGE);
     this.insertFts = db.prepare(INSERT_FTS);
   }
 
-  static async create(): Promise<SessionDbWriter> {
-    const SQL = await loadSqlJs();
-    return new SessionDbWriter(new SQL.Database());
+  /** A writer into a temp file beside `target` (or into `file` itself with `inPlace`). */
+  static async create(target: string): Promise<SessionDbWriter> {
+    const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    return new SessionDbWriter(createDatabaseFile(tmp), tmp);
+  }
+
+  private begin(): void {
+    if (this.db.inTransaction) {
+      if (performance.now() - this.txStartedAt < COMMIT_EVERY_MS) return;
+      this.db.exec('COMMIT');
+    }
+    this.db.exec('BEGIN');
+    this.txStartedAt = performance.now();
   }
 
   add(messages: readonly SessionMessage[]): void {
+    this.begin();
     const stmt = this.insert;
     const fts = this.insertFts;
     let id = this.messages;
@@ -47,7 +64,8 @@ export class SessionDbWriter {
       stmt.run([
         id,
         m.topic,
-        m.payload,
+        // The engine passes text to SQLite NUL-terminated: text holding a NUL goes in as its UTF-8 bytes.
+        !binary && m.payload.includes('\u0000') ? Buffer.from(m.payload, 'utf8') : m.payload,
         m.timestamp,
         m.tsMs,
         m.qos ?? 0,
@@ -76,24 +94,52 @@ export class SessionDbWriter {
     return this.topics.size;
   }
 
-  /** Builds indexes and FTS, stores meta, events and problems, and writes `dbPath` atomically. */
+  /** Stores meta, events and problems, builds indexes and summaries, and puts the file at `dbPath`. */
   async finish(dbPath: string, info: IndexInfo): Promise<void> {
-    const db = this.complete(info);
     try {
-      await writeFileAtomic(dbPath, db.export());
-    } finally {
-      db.close();
+      this.complete(info);
+    } catch (err) {
+      await rm(this.file, { force: true });
+      throw err;
+    }
+    this.db.close();
+    try {
+      await rename(this.file, dbPath);
+    } catch (err) {
+      await rm(this.file, { force: true });
+      throw err;
     }
   }
 
-  /** Like `finish`, but the database stays open in memory and is the caller's to close. */
-  complete(info: IndexInfo): Database {
+  /**
+   * Like `finish`, but the database stays open where it was written (its temp file) and
+   * is the caller's: `close()` closes it and removes the file.
+   */
+  completeInPlace(info: IndexInfo): { db: Database; close: () => void } {
+    try {
+      this.complete(info);
+    } catch (err) {
+      void rm(this.file, { force: true });
+      throw err;
+    }
+    const file = this.file;
+    return {
+      db: this.db,
+      close: () => {
+        this.db.close();
+        void rm(file, { force: true });
+      },
+    };
+  }
+
+  private complete(info: IndexInfo): void {
     const db = this.db;
     try {
-      this.insert.free();
-      this.insertFts.free();
+      this.insert.finalize();
+      this.insertFts.finalize();
+      if (!db.inTransaction) db.exec('BEGIN');
       const putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
-      for (const [key, value] of Object.entries(info.meta ?? {})) if (key !== '_kind') putMeta.run([key, JSON.stringify(value)]);
+      for (const [key, value] of Object.entries(info.meta ?? {})) if (key !== '_kind') putMeta.run([key, JSON.stringify(value) ?? 'null']);
       const bucketMs = this.messages ? Math.max(1, Math.ceil((this.endMs - this.startMs) / TIMELINE_BUCKETS)) : 1;
       const index: Record<string, unknown> = {
         [META_KEYS.schema]: INDEX_SCHEMA,
@@ -103,60 +149,55 @@ export class SessionDbWriter {
         ...info.index,
       };
       for (const [key, value] of Object.entries(index)) if (value !== undefined) putMeta.run([key, JSON.stringify(value)]);
-      putMeta.free();
+      putMeta.finalize();
       const putEvent = db.prepare('INSERT INTO session_events(line, kind, data) VALUES (?, ?, ?)');
       for (const r of info.records ?? []) if (r.kind !== 'session_meta') putEvent.run([r.line, r.kind, JSON.stringify(r.data)]);
-      putEvent.free();
+      putEvent.finalize();
       const putProblem = db.prepare('INSERT INTO session_problems(line, reason) VALUES (?, ?)');
       for (const p of info.problems ?? []) putProblem.run([p.line, p.reason]);
-      putProblem.free();
+      putProblem.finalize();
+      db.exec('COMMIT');
+      db.exec(CREATE_INDEXES);
       this.writeSummaries(index);
-      db.run('COMMIT');
-      db.run(CREATE_INDEXES);
-      return db;
     } catch (err) {
       db.close();
       throw err;
     }
   }
 
-  /** Per-topic figures from what `add` counted; the buckets in one grouped pass over the rows. */
+  /** Per-topic figures from what `add` counted; the buckets in one grouped pass over the (time-indexed) rows. */
   private writeSummaries(index: Record<string, unknown>): void {
     const db = this.db;
-    db.run(CREATE_SUMMARIES);
+    db.exec('BEGIN');
+    db.exec(CREATE_SUMMARIES);
     const put = db.prepare('INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)');
     for (const [topic, t] of this.topics) put.run([topic, t.count, t.bytes, t.first, t.last]);
-    put.free();
+    put.finalize();
     db.run(
       `INSERT INTO timeline_buckets(topic, bucket, count, first_id)
        SELECT topic, CAST((ts_ms - ?) / ? AS INTEGER), COUNT(*), MIN(id) FROM mqtt_messages GROUP BY 1, 2`,
       [index[META_KEYS.bucketOriginMs] as number, index[META_KEYS.bucketMs] as number],
     );
+    db.exec('COMMIT');
   }
 
-  abort(): void {
+  /** Gives up: closes and removes the temp file. */
+  async abort(): Promise<void> {
     try {
-      this.insert.free();
-      this.insertFts.free();
+      this.insert.finalize();
+      this.insertFts.finalize();
     } catch {
-      /* already freed */
+      /* already finalized */
     }
-    this.db.close();
+    try {
+      this.db.close();
+    } catch {
+      /* already closed */
+    }
+    await rm(this.file, { force: true });
   }
 }
 
 function paddingOf(b64: string): number {
   return b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-}
-
-/** Temp file beside the target, then rename: a reader never sees half a file. */
-export async function writeFileAtomic(target: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }

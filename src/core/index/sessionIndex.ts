@@ -5,7 +5,7 @@ import type { SessionFiles } from '../session/sessionFiles';
 import { indexIsCurrent } from '../session/sessionSource';
 import type { NaiveTimeZone } from '../session/timestamps';
 import type { IndexBuildResult } from './indexBuilder';
-import { probeDatabase } from './sqlJs';
+import { probeDatabase } from '../db/sqlite';
 import { buildIndexInWorker } from './indexClient';
 
 export interface EnsureIndexOptions {

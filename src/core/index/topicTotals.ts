@@ -1,5 +1,4 @@
-import type { Database } from 'sql.js';
-import { queryAll, tableExists } from './sqlJs';
+import { type Database, queryAll, tableExists } from '../db/sqlite';
 
 export interface TopicTotals {
   topic: string;

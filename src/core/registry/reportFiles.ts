@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../index/sessionDbWriter';
+import { writeFileAtomic } from '../util/atomicFile';
 import { type ReportScope, renderRecordsHtml, renderRecordsMarkdown, renderSummaryHtml, renderSummaryMarkdown } from './registryReport';
 import { type RegistryEntry, summarizeRecords } from './registryStore';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 
 /**
- * Where the built files that core code loads at run time live (`sql-wasm.wasm`,
+ * Where the built files that core code loads at run time live (the worker bundles,
  * `indexWorker.js`). In the bundles that is their own folder; tests running the
  * TypeScript sources point it at `dist/`.
  */

@@ -1,6 +1,5 @@
-import type { Database } from 'sql.js';
 import { ensureIndex } from '../index/sessionIndex';
-import { queryAll } from '../index/sqlJs';
+import { type Database, queryAll, textOf } from '../db/sqlite';
 import { topicMatches } from '../mqtt/topicFilter';
 import { DbSessionReader } from '../session/dbSessionReader';
 import { type SessionFiles, scanSessionFolder } from '../session/sessionFiles';
@@ -36,14 +35,21 @@ export interface SearchOptions {
 
 const DEFAULT_LIMIT = 100;
 
-/** Words → an FTS4 query of quoted phrases: user text never reaches FTS syntax. */
+/**
+ * Words → an FTS5 query of quoted phrases: user text never reaches FTS syntax. A word
+ * ending in `*` is a prefix; `"two words"` in quotes is one phrase; an order id or a
+ * UUID is one phrase of its parts, so it is found whole.
+ */
 export function ftsQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .map((w) => w.replace(/"/g, ''))
-    .filter((w) => /[\p{L}\p{N}]/u.test(w))
-    .map((w) => `"${w}"`)
-    .join(' ');
+  const out: string[] = [];
+  for (const [, phrase, word] of text.matchAll(/"([^"]*)"|(\S+)/g)) {
+    const raw = phrase ?? word;
+    const prefix = phrase === undefined && raw.endsWith('*');
+    const body = raw.replace(/["*]/g, ' ').trim();
+    if (!/[\p{L}\p{N}]/u.test(body)) continue;
+    out.push(`"${body}"${prefix ? '*' : ''}`);
+  }
+  return out.join(' ');
 }
 
 export async function searchSession(files: SessionFiles, q: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
@@ -70,12 +76,12 @@ export async function searchSession(files: SessionFiles, q: SearchQuery, options
 
 /** Full-text and time search in an open index (our layout). */
 export function searchIndex(session: string, db: Database, q: SearchQuery): SearchHit[] {
-  db.create_function('mqtt_match', (filter: string, topic: string) => (topicMatches(filter, topic) ? 1 : 0));
+  db.function('mqtt_match', (filter, topic) => (topicMatches(String(filter), String(topic)) ? 1 : 0), { deterministic: true });
   const where: string[] = [];
   const params: (string | number)[] = [];
   const match = ftsQuery(q.text);
   if (match) {
-    where.push('m.id IN (SELECT docid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)');
+    where.push('m.id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)');
     params.push(match);
   }
   if (q.topic) {
@@ -91,7 +97,7 @@ export function searchIndex(session: string, db: Database, q: SearchQuery): Sear
     params.push(q.toMs);
   }
   // Only an excerpt around the first word leaves SQL: payloads may be megabytes.
-  const first = q.text.split(/\s+/).find(Boolean)?.toLowerCase() ?? '';
+  const first = q.text.replace(/["*]/g, ' ').split(/\s+/).find(Boolean)?.toLowerCase() ?? '';
   params.unshift(first);
   params.push(q.limit ?? DEFAULT_LIMIT);
   const rows = queryAll<{ id: number; timestamp: string; ts_ms: number; topic: string; payload: string; payload_encoding: string }>(
@@ -106,13 +112,13 @@ export function searchIndex(session: string, db: Database, q: SearchQuery): Sear
     timestamp: r.timestamp,
     tsMs: r.ts_ms,
     topic: r.topic,
-    snippet: r.payload_encoding === 'base64' ? '(binary payload)' : snippetOf(r.payload, q.text),
+    snippet: r.payload_encoding === 'base64' ? '(binary payload)' : snippetOf(textOf(r.payload), q.text),
   }));
 }
 
 /** Sessions without our index (an old `.db` alone, a `.log` in a read-only folder) are scanned. */
 async function scanSearch(session: string, batches: AsyncIterable<SessionMessage[]>, q: SearchQuery): Promise<SearchHit[]> {
-  const words = q.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = q.text.toLowerCase().replace(/["*]/g, ' ').split(/\s+/).filter(Boolean);
   const limit = q.limit ?? DEFAULT_LIMIT;
   const hits: SearchHit[] = [];
   for await (const batch of batches) {

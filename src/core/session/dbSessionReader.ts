@@ -1,6 +1,6 @@
-import type { Database } from 'sql.js';
+import type { SQLiteValue } from 'node-sqlite3-wasm';
+import { type Database, finalizeQuietly, openDatabaseFile, queryAll, tableColumns, tableExists } from '../db/sqlite';
 import { META_KEYS } from '../index/indexSchema';
-import { openDatabaseFile, queryAll, tableColumns, tableExists } from '../index/sqlJs';
 import { ProblemList } from './problemList';
 import type { SessionFormat } from './sessionFormat';
 import type { QoS, SessionMessage } from './sessionMessage';
@@ -28,7 +28,7 @@ export class DbSessionReader {
     // A column may shadow a name of the rowid; SQLite has three.
     this.rowid = ['rowid', '_rowid_', 'oid'].find((c) => !this.columns.has(c)) ?? 'rowid';
     try {
-      db.prepare(`SELECT ${this.rowid} FROM mqtt_messages LIMIT 0`).free();
+      db.prepare(`SELECT ${this.rowid} FROM mqtt_messages LIMIT 0`).finalize();
     } catch {
       throw new Error(`${path}: table mqtt_messages has no rowid (a WITHOUT ROWID table or a view): not supported`);
     }
@@ -43,7 +43,7 @@ export class DbSessionReader {
   static async open(path: string, naive: NaiveTimeZone = 'utc'): Promise<DbSessionReader> {
     let db: Database;
     try {
-      db = await openDatabaseFile(path);
+      db = openDatabaseFile(path);
     } catch (err) {
       throw withFileName(path, err);
     }
@@ -84,10 +84,10 @@ export class DbSessionReader {
     }
   }
 
-  /** Every row, in rowid order; `source` and problems name the rowid (the `id` of our index). */
+  /** Every row, in rowid order, a page at a time (each page its own short read); `source` and problems name the rowid (the `id` of our index). */
   async *batches(pageSize = 5000): AsyncGenerator<SessionMessage[]> {
     const ours = this.format === 'db-index';
-    const cols = [this.rowid, 'topic', 'payload', 'timestamp'];
+    const cols = [`${this.rowid} AS _id`, 'topic', 'payload', 'timestamp'];
     if (this.columns.has('qos')) cols.push('qos');
     if (this.columns.has('retain')) cols.push('retain');
     if (ours) cols.push('ts_ms', 'payload_encoding', 'props');
@@ -103,15 +103,12 @@ export class DbSessionReader {
         const batch: SessionMessage[] = [];
         let rows = 0;
         try {
-          stmt.bind([lastId, pageSize]);
-          while (stmt.step()) {
+          for (const r of stmt.iterate([lastId, pageSize])) {
             rows++;
-            const r = stmt.get();
-            lastId = r[0] as number;
-            const m = this.toMessage(r, ours);
+            lastId = r._id as number;
+            const m = this.toMessage(r as Record<string, SQLiteValue>, ours);
             if (m) batch.push(m);
           }
-          stmt.reset();
         } catch (err) {
           throw withFileName(this.path, err);
         }
@@ -119,14 +116,14 @@ export class DbSessionReader {
         if (rows < pageSize) break;
       }
     } finally {
-      stmt.free();
+      finalizeQuietly(stmt);
     }
   }
 
-  private toMessage(r: ReturnType<import('sql.js').Statement['get']>, ours: boolean): SessionMessage | undefined {
-    const id = r[0] as number;
-    const topic = r[1];
-    const timestamp = r[3];
+  private toMessage(r: Record<string, SQLiteValue>, ours: boolean): SessionMessage | undefined {
+    const id = r._id as number;
+    const topic = r.topic;
+    const timestamp = r.timestamp;
     if (typeof topic !== 'string' || topic === '') {
       this.problems.add(id, 'column "topic": empty or not text');
       return undefined;
@@ -135,7 +132,7 @@ export class DbSessionReader {
       this.problems.add(id, 'column "timestamp": not text');
       return undefined;
     }
-    const tsMs = ours ? (r[r.length - 3] as number) : parseTimestamp(timestamp, this.naive);
+    const tsMs = ours ? (r.ts_ms as number) : parseTimestamp(timestamp, this.naive);
     if (!Number.isFinite(tsMs)) {
       this.problems.add(id, `column "timestamp": not an ISO 8601 time: ${timestamp.slice(0, 40)}`);
       return undefined;
@@ -144,25 +141,25 @@ export class DbSessionReader {
       this.problems.add(id, `column "timestamp": out of range (before year 0 or after year 275760): ${timestamp.slice(0, 40)}`);
       return undefined;
     }
-    const raw = r[2];
+    const raw = r.payload;
+    // Our index keeps text holding a NUL as UTF-8 bytes (see SessionDbWriter): text again.
+    const textBytes = ours && raw instanceof Uint8Array && r.payload_encoding === 'utf8';
     // The legacy table allows NULL payloads: an empty message.
-    const payload = raw === null ? '' : raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : String(raw);
-    const m: SessionMessage = { topic, payload, payloadEncoding: raw instanceof Uint8Array ? 'base64' : 'utf8', timestamp, tsMs, source: id };
+    const payload = raw === null ? '' : raw instanceof Uint8Array ? Buffer.from(raw).toString(textBytes ? 'utf8' : 'base64') : String(raw);
+    const m: SessionMessage = { topic, payload, payloadEncoding: raw instanceof Uint8Array && !textBytes ? 'base64' : 'utf8', timestamp, tsMs, source: id };
     const deep = typeof raw === 'string' ? deepJsonReason(raw) : undefined;
     if (deep) this.problems.add(id, `column "payload": ${deep}, kept as text`);
-    let i = 4;
     if (this.columns.has('qos')) {
-      const q = r[i++];
+      const q = r.qos;
       if (q === 0 || q === 1 || q === 2) m.qos = q as QoS;
     }
     if (this.columns.has('retain')) {
-      const v = r[i++];
-      if (v !== null) m.retain = v === 1 || v === '1' || v === 'true' || v === 'True';
+      const v = r.retain;
+      if (v !== null && v !== undefined) m.retain = v === 1 || v === '1' || v === 'true' || v === 'True';
     }
     if (ours) {
-      i++; // ts_ms, read above
-      if (r[i] === 'base64') m.payloadEncoding = 'base64';
-      const props = r[i + 1];
+      if (r.payload_encoding === 'base64') m.payloadEncoding = 'base64';
+      const props = r.props;
       if (typeof props === 'string') {
         const deepProps = deepJsonReason(props);
         if (deepProps) this.problems.add(id, `column "props": ${deepProps}, left out`);
@@ -173,7 +170,7 @@ export class DbSessionReader {
   }
 }
 
-/** Every error of a `.db` names the file: sql.js says only "database disk image is malformed". */
+/** Every error of a `.db` names the file: SQLite says only "database disk image is malformed". */
 export function withFileName(path: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   return message.startsWith(path) ? (err as Error) : new Error(`${path}: ${message}`);

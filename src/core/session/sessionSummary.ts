@@ -1,5 +1,5 @@
 import { META_KEYS } from '../index/indexSchema';
-import { queryAll } from '../index/sqlJs';
+import { queryAll } from '../db/sqlite';
 import { topicTotals } from '../index/topicTotals';
 import { type DbSessionReader, withFileName } from './dbSessionReader';
 import { type SessionFiles, sessionFileList, splitSessionName } from './sessionFiles';

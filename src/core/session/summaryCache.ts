@@ -12,9 +12,9 @@ interface CacheEntry {
 }
 
 /**
- * A session's summary, kept in `dir` across restarts: a large index must be read whole
- * to summarize it (sql.js, ~0.5 s and its size in memory for 590 MB), so a window that
- * opens on a folder of big sessions would otherwise read them all again. An entry holds
+ * A session's summary, kept in `dir` across restarts: a folder of big sessions opened
+ * again is not summarised again (each summary opens an index, and a `.log` without one
+ * is read through). An entry holds
  * while the session's files keep their size and time; a cache that cannot be read or
  * written is only a slower path, never an error.
  */

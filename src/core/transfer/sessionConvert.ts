@@ -50,11 +50,11 @@ export async function convertToDb(files: SessionFiles, options: { naive?: NaiveT
     source.close();
     return { file: source.file, messages: 0, note: 'already in our index format' };
   }
-  const writer = await SessionDbWriter.create();
+  const writer = await SessionDbWriter.create(source.file);
   try {
     for await (const batch of source.batches()) writer.add(batch);
   } catch (err) {
-    writer.abort();
+    await writer.abort();
     source.close();
     throw err;
   }

@@ -7,8 +7,7 @@ import type { CoreWorkerAnswer, CoreWorkerRequest, OpenedSession } from './worke
 
 /**
  * Worker entry (bundled as `dist/coreWorker.js`): the extension's sessions, indexes and
- * queries live here, so that reading a large index (sql.js holds it in memory) never
- * blocks the extension host. A session opened twice (two panels) is held once.
+ * queries live here, so that a query over a large index never blocks the extension host. A session opened twice (two panels) is held once.
  */
 interface Held {
   key: string;

@@ -71,7 +71,7 @@ export async function exportSession(arg?: unknown): Promise<void> {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     try {
-      // In the core worker: a session's index is read whole (sql.js), never in the extension host.
+      // In the core worker: a whole session is read, never in the extension host.
       const n = await (await coreWorker()).cancellable(abort.signal, 'exportSession', files, format as 'csv' | 'json' | 'jsonl', target.fsPath, readSettings().naiveTimestamps);
       void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} messages to {1}.', n, vscode.workspace.asRelativePath(target)));
     } catch (err) {
