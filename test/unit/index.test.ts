@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ensureIndex } from '../../src/core/index/sessionIndex';
 import { openDatabaseFile } from '../../src/core/db/sqlite';
 import { searchFolder, searchSession } from '../../src/core/search/sessionSearch';
+import { SessionLogReader } from '../../src/core/session/logReader';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { summarizeSession } from '../../src/core/session/sessionSummary';
 import { copyOfSamples, removeTempDirs, sqliteAt, valuesOf } from '../helpers';
@@ -120,6 +121,24 @@ describe('the index', () => {
       const byTopicWord = await searchSession(files, { text: 'instantAction', limit: 1000 });
       assert.ok(byTopicWord.some((h) => h.topic.endsWith('/instantAction')));
       assert.deepEqual(await searchSession(files, { text: 'wordthatisnowhere' }), []);
+    });
+
+    it('FTS5: prefixes, quoted phrases, and a UUID found whole — as the scan of the .log finds them', async () => {
+      const dir = await copyOfSamples();
+      const files = await resolveSession(path.join(dir, 'auftrag-rot_1.log'));
+      const uuid = 'c9da720e-98e6-4d96-84d3-7baad5c5383d';
+      const whole = await searchSession(files, { text: uuid, limit: 1000 });
+      // The .log scanned word by word (no index): the same messages.
+      const scanned = (await new SessionLogReader(files.log as string).readAll()).filter((m) => `${m.topic} ${m.payload}`.toLowerCase().includes(uuid));
+      assert.equal(whole.length, scanned.length);
+      // Only the first group of the UUID, as a prefix: at least as many.
+      const prefix = await searchSession(files, { text: 'c9da72*', limit: 1000 });
+      assert.ok(prefix.length >= whole.length);
+      assert.deepEqual(await searchSession(files, { text: 'c9da72', limit: 1000 }), [], 'a part of a word is not a word');
+      // A phrase in quotes: its words next to each other, in that order.
+      const phrase = await searchSession(files, { text: '"actionState state"', limit: 1000 });
+      const apart = await searchSession(files, { text: 'state actionState', limit: 1000 });
+      assert.ok(phrase.length <= apart.length);
     });
 
     it('user text never breaks the FTS syntax', async () => {
