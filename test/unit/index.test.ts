@@ -141,6 +141,24 @@ describe('the index', () => {
       assert.ok(phrase.length <= apart.length);
     });
 
+    it('the walk by rowid (ids in time order) finds what the sorted search finds', async () => {
+      const dir = await copyOfSamples();
+      const files = await resolveSession(path.join(dir, 'red-storage-production_20260807_113213.log'));
+      const { dbPath } = await ensureIndex(files);
+      const db = openDatabaseFile(dbPath);
+      assert.equal(valuesOf(db, "SELECT value FROM session_meta WHERE key = 'index.timeOrdered'")[0][0], 'true', 'a recording is in time order');
+      db.close();
+      const queries = [{ text: 'orderId' }, { text: 'state', topic: 'module/#' }, { text: 'connected*', fromMs: 0, toMs: 4e12 }, { text: 'ONLINE', limit: 3 }];
+      const walk = [];
+      for (const q of queries) walk.push(await searchSession(files, { limit: 1000, ...q }));
+      sqliteAt(dbPath, "UPDATE session_meta SET value = 'false' WHERE key = 'index.timeOrdered'").close();
+      for (const [i, q] of queries.entries()) {
+        const sorted = await searchSession(await resolveSession(files.log as string), { limit: 1000, ...q });
+        assert.ok(sorted.length > 0, JSON.stringify(q));
+        assert.deepEqual(walk[i], sorted, JSON.stringify(q));
+      }
+    });
+
     it('user text never breaks the FTS syntax', async () => {
       const dir = await copyOfSamples();
       const files = await resolveSession(path.join(dir, 'startup-clean_20260512_102831.log'));

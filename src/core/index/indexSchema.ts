@@ -73,4 +73,6 @@ export const META_KEYS = {
   /** Width and origin of `timeline_buckets` (ms). */
   bucketMs: 'index.bucketMs',
   bucketOriginMs: 'index.bucketOriginMs',
+  /** True when ids run in time order (ts_ms never falls): search can then walk FTS5 by rowid. */
+  timeOrdered: 'index.timeOrdered',
 } as const;

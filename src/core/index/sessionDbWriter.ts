@@ -25,6 +25,9 @@ export class SessionDbWriter {
   private insertFts: Statement;
   private topics = new Map<string, { count: number; bytes: number; first: number; last: number }>();
   private txStartedAt = 0;
+  private lastTsMs = Number.NEGATIVE_INFINITY;
+  /** Every row so far came no earlier than the one before it. */
+  private timeOrdered = true;
   messages = 0;
   startMs = Number.POSITIVE_INFINITY;
   endMs = Number.NEGATIVE_INFINITY;
@@ -84,6 +87,8 @@ export class SessionDbWriter {
         if (m.tsMs < t.first) t.first = m.tsMs;
         if (m.tsMs > t.last) t.last = m.tsMs;
       }
+      if (m.tsMs < this.lastTsMs) this.timeOrdered = false;
+      this.lastTsMs = m.tsMs;
       if (m.tsMs < this.startMs) this.startMs = m.tsMs;
       if (m.tsMs > this.endMs) this.endMs = m.tsMs;
     }
@@ -146,6 +151,7 @@ export class SessionDbWriter {
         [META_KEYS.builtAt]: new Date().toISOString(),
         [META_KEYS.bucketMs]: bucketMs,
         [META_KEYS.bucketOriginMs]: this.messages ? this.startMs : 0,
+        [META_KEYS.timeOrdered]: this.timeOrdered,
         ...info.index,
       };
       for (const [key, value] of Object.entries(index)) if (value !== undefined) putMeta.run([key, JSON.stringify(value)]);

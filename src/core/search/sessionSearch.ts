@@ -1,3 +1,4 @@
+import { META_KEYS } from '../index/indexSchema';
 import { ensureIndex } from '../index/sessionIndex';
 import { type Database, queryAll, textOf } from '../db/sqlite';
 import { topicMatches } from '../mqtt/topicFilter';
@@ -80,8 +81,11 @@ export function searchIndex(session: string, db: Database, q: SearchQuery): Sear
   const where: string[] = [];
   const params: (string | number)[] = [];
   const match = ftsQuery(q.text);
+  // Ids in time order (the usual case): FTS5 is walked by rowid and stops at the limit,
+  // so a word in most messages costs a page, not a sort of every match.
+  const byRowid = match !== '' && timeOrdered(db);
   if (match) {
-    where.push('m.id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)');
+    where.push(byRowid ? 'mqtt_messages_fts MATCH ?' : 'm.id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)');
     params.push(match);
   }
   if (q.topic) {
@@ -100,12 +104,11 @@ export function searchIndex(session: string, db: Database, q: SearchQuery): Sear
   const first = q.text.replace(/["*]/g, ' ').split(/\s+/).find(Boolean)?.toLowerCase() ?? '';
   params.unshift(first);
   params.push(q.limit ?? DEFAULT_LIMIT);
-  const rows = queryAll<{ id: number; timestamp: string; ts_ms: number; topic: string; payload: string; payload_encoding: string }>(
-    db,
-    `SELECT m.id, m.timestamp, m.ts_ms, m.topic, substr(m.payload, max(1, instr(lower(m.payload), ?1) - 80), 400) AS payload, m.payload_encoding FROM mqtt_messages m
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.ts_ms, m.id LIMIT ?`,
-    params,
-  );
+  const columns = 'm.id, m.timestamp, m.ts_ms, m.topic, substr(m.payload, max(1, instr(lower(m.payload), ?1) - 80), 400) AS payload, m.payload_encoding';
+  const sql = byRowid
+    ? `SELECT ${columns} FROM mqtt_messages_fts JOIN mqtt_messages m ON m.id = mqtt_messages_fts.rowid WHERE ${where.join(' AND ')} ORDER BY mqtt_messages_fts.rowid LIMIT ?`
+    : `SELECT ${columns} FROM mqtt_messages m ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.ts_ms, m.id LIMIT ?`;
+  const rows = queryAll<{ id: number; timestamp: string; ts_ms: number; topic: string; payload: unknown; payload_encoding: string }>(db, sql, params);
   return rows.map((r) => ({
     session,
     id: r.id,
@@ -114,6 +117,11 @@ export function searchIndex(session: string, db: Database, q: SearchQuery): Sear
     topic: r.topic,
     snippet: r.payload_encoding === 'base64' ? '(binary payload)' : snippetOf(textOf(r.payload), q.text),
   }));
+}
+
+function timeOrdered(db: Database): boolean {
+  const row = db.get('SELECT value FROM session_meta WHERE key = ?', [META_KEYS.timeOrdered]);
+  return row?.value === 'true';
 }
 
 /** Sessions without our index (an old `.db` alone, a `.log` in a read-only folder) are scanned. */
