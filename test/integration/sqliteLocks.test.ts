@@ -157,7 +157,7 @@ console.log('finished');
       const lockTime = (await stat(`${file}.lock`)).mtimeMs;
       // The connection opened before it turned stale recovers (clock injected: seen
       // STALE_DB_LOCK_MS after the kill): waits, finds the lock stale, clears it, reads.
-      const n = withStaleDbLockRetry(file, count, { now: () => lockTime + STALE_DB_LOCK_MS });
+      const n = await withStaleDbLockRetry(file, count, { now: () => lockTime + STALE_DB_LOCK_MS });
       assert.equal(n, 20_000);
     } finally {
       db.close();

@@ -15,6 +15,8 @@ export interface AnalysisDb {
   db: Database;
   /** Where the rows come from: our index file, or an index built for the occasion in a temp folder. */
   origin: 'index' | 'memory';
+  /** The database file the rows are read from. */
+  file: string;
   close(): void;
 }
 
@@ -43,18 +45,18 @@ export async function openAnalysis(files: SessionFiles, options: OpenAnalysisOpt
   if (dbPath) {
     // The index as ensureIndex checked it: opened once.
     const reader = checked ?? (await DbSessionReader.open(dbPath, options.naive));
-    if (reader.format === 'db-index') return { name: files.name, db: reader.db, origin: 'index', close: () => reader.close() };
+    if (reader.format === 'db-index') return { name: files.name, db: reader.db, origin: 'index', file: reader.path, close: () => reader.close() };
     reader.close();
   }
-  const { db, close } = await indexForTheOccasion(files, options.naive);
-  return { name: files.name, db, origin: 'memory', close };
+  const { db, file, close } = await indexForTheOccasion(files, options.naive);
+  return { name: files.name, db, origin: 'memory', file, close };
 }
 
 /**
  * No index file can be had beside the session: one is built in the temp folder (on disk,
  * so memory stays flat) and removed when the analysis closes.
  */
-async function indexForTheOccasion(files: SessionFiles, naive: NaiveTimeZone | undefined): Promise<{ db: Database; close: () => void }> {
+async function indexForTheOccasion(files: SessionFiles, naive: NaiveTimeZone | undefined): Promise<{ db: Database; file: string; close: () => void }> {
   const source = await openSessionSource(withoutOldDb(files), { naive });
   const writer = await SessionDbWriter.create(path.join(tmpdir(), `mqtt-sessions-${files.name}.db`));
   try {

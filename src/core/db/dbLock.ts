@@ -70,13 +70,13 @@ export interface StaleRetryOptions {
 }
 
 /**
- * Runs `run`; when it fails with "database is locked" (after the busy timeout) and the
- * lock turns out stale, clears it and runs once more. For a connection opened before a
- * holder died: clearing at open alone would leave it locked until it is reopened.
+ * Runs `run` (a query, sync or async); when it fails because a lock older than any we hold
+ * kept it out, clears that lock and runs it once more. For connections held open for long
+ * (the core worker's), which the check at open does not reach.
  */
-export function withStaleDbLockRetry<T>(file: string, run: () => T, options: StaleRetryOptions = {}): T {
+export async function withStaleDbLockRetry<T>(file: string, run: () => T | Promise<T>, options: StaleRetryOptions = {}): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (err) {
     const now = options.now?.() ?? Date.now();
     if (!isDbLockedError(err) || !clearStaleDbLock(file, now, options.staleMs)) throw err;

@@ -55,7 +55,8 @@ export function openDatabaseFile(file: string, options: OpenOptions = {}): Datab
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
-  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // A bounded page cache (32 MiB): the queries of a panel revisit the same pages.
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA cache_size = -32768`);
   return db;
 }
 

@@ -34,7 +34,9 @@ export class SessionDbWriter {
 
   private constructor(private readonly db: Database, readonly file: string) {
     // A temp file renamed at the end: a crash leaves only the temp file, so no journal is needed.
-    db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;');
+    // 16 KiB pages: a quarter of the file-system calls through the engine's layer for the
+    // scans of analysis (rows of ~300 bytes).
+    db.exec('PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;');
     db.exec(CREATE_MESSAGES);
     this.insert = db.prepare(INSERT_MESSAGE);
     this.insertFts = db.prepare(INSERT_FTS);
@@ -120,7 +122,7 @@ export class SessionDbWriter {
    * Like `finish`, but the database stays open where it was written (its temp file) and
    * is the caller's: `close()` closes it and removes the file.
    */
-  completeInPlace(info: IndexInfo): { db: Database; close: () => void } {
+  completeInPlace(info: IndexInfo): { db: Database; file: string; close: () => void } {
     try {
       this.complete(info);
     } catch (err) {
@@ -130,6 +132,7 @@ export class SessionDbWriter {
     const file = this.file;
     return {
       db: this.db,
+      file,
       close: () => {
         this.db.close();
         void rm(file, { force: true });

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { type AnalysisDb, openAnalysis } from '../analysis/analysisDb';
+import { withStaleDbLockRetry } from '../db/dbLock';
 import { resolveSession } from '../session/sessionFiles';
 import type { NaiveTimeZone } from '../session/timestamps';
 import { type OperationContext, folderOperations, sessionOperations } from './workerOperations';
@@ -63,7 +64,9 @@ async function answer(r: CoreWorkerRequest): Promise<unknown> {
       const h = handles.get(r.handle);
       if (!h) throw new Error('the session is no longer open');
       const op = sessionOperations[r.op] as (a: AnalysisDb, ...args: unknown[]) => unknown;
-      return op(await h.analysis, ...r.args);
+      const a = await h.analysis;
+      // Held open for long: a lock left by a process killed meanwhile is cleared here, once.
+      return withStaleDbLockRetry(a.file, () => op(a, ...r.args));
     }
     case 'folder': {
       const abort = new AbortController();
