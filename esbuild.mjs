@@ -19,7 +19,7 @@ const node = {
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts', coreWorker: 'src/core/worker/coreWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts', liveIndexWorker: 'src/core/index/liveIndexWorker.ts', coreWorker: 'src/core/worker/coreWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { benchIndex: 'bench/benchIndex.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRegistry: 'bench/benchRegistry.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchRecord: 'bench/benchRecord.ts' }, outdir: 'dist/bench' },

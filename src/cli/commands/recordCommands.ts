@@ -115,6 +115,10 @@ export async function recordCommand(argv: string[]): Promise<number> {
     sessionExpirySec: expiryMs === undefined ? undefined : Math.round(expiryMs / 1000),
   });
   process.stderr.write(`recording ${profileUrl(profile)} into ${recorder.logPath} (Ctrl-C stops)\n`);
+  recorder.ready.then(
+    () => process.stderr.write(`subscribed to ${((args.options.topic as string[] | undefined) ?? ['#']).join(', ')}\n`),
+    () => undefined,
+  );
   const result = await runRecorder(recorder, args.options.quiet === true);
   return printResult(result);
 }
@@ -187,7 +191,8 @@ export async function recoverCommand(argv: string[]): Promise<number> {
   for (const f of found) {
     try {
       const r = await finalizeInterrupted(f.logPath);
-      process.stdout.write(`${r.logPath}: closed as interrupted, ${r.messages} messages, indexed${f.staleLock ? ` (stale lock cleared: ${f.staleLock})` : ''}\n`);
+      const how = r.resumedAtLine === undefined ? 'indexed' : `index finished from line ${r.resumedAtLine + 1}`;
+      process.stdout.write(`${r.logPath}: closed as interrupted, ${r.messages} messages, ${how}${f.staleLock ? ` (stale lock cleared: ${f.staleLock})` : ''}\n`);
     } catch (err) {
       failed++;
       process.stderr.write(`mqtt-sessions: ${(err as Error).message}\n`);

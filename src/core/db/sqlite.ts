@@ -55,8 +55,9 @@ export function openDatabaseFile(file: string, options: OpenOptions = {}): Datab
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
-  // A bounded page cache (32 MiB): the queries of a panel revisit the same pages.
-  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA cache_size = -32768`);
+  // Only the busy timeout here: opening must not touch the file (a pragma such as
+  // cache_size reads the schema, and would wait on a lock already).
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }
 

@@ -64,23 +64,7 @@ export class SessionDbWriter {
     let id = this.messages;
     for (const m of messages) {
       id++;
-      const binary = m.payloadEncoding === 'base64';
-      const size = binary ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8');
-      stmt.run([
-        id,
-        m.topic,
-        // The engine passes text to SQLite NUL-terminated: text holding a NUL goes in as its UTF-8 bytes.
-        !binary && m.payload.includes('\u0000') ? Buffer.from(m.payload, 'utf8') : m.payload,
-        m.timestamp,
-        m.tsMs,
-        m.qos ?? 0,
-        m.retain ? 1 : 0,
-        m.payloadEncoding,
-        size,
-        m.props ? JSON.stringify(m.props) : null,
-        m.source ?? null,
-      ]);
-      fts.run([id, m.topic, binary ? '' : m.payload]);
+      const size = insertMessageRow(stmt, fts, id, m);
       const t = this.topics.get(m.topic);
       if (!t) this.topics.set(m.topic, { count: 1, bytes: size, first: m.tsMs, last: m.tsMs });
       else {
@@ -111,6 +95,9 @@ export class SessionDbWriter {
     }
     this.db.close();
     try {
+      // A rollback journal left beside the old index (its writer was killed) would be
+      // played into the new file on its first open: it belongs to the file being replaced.
+      await rm(`${dbPath}-journal`, { force: true });
       await rename(this.file, dbPath);
     } catch (err) {
       await rm(this.file, { force: true });
@@ -205,6 +192,28 @@ export class SessionDbWriter {
     }
     await rm(this.file, { force: true });
   }
+}
+
+/** One message into `mqtt_messages` and its FTS5 row; returns its payload size in bytes. */
+export function insertMessageRow(stmt: Statement, fts: Statement, id: number, m: SessionMessage): number {
+  const binary = m.payloadEncoding === 'base64';
+  const size = binary ? Math.floor((m.payload.length * 3) / 4) - paddingOf(m.payload) : Buffer.byteLength(m.payload, 'utf8');
+  stmt.run([
+    id,
+    m.topic,
+    // The engine passes text to SQLite NUL-terminated: text holding a NUL goes in as its UTF-8 bytes.
+    !binary && m.payload.includes('\u0000') ? Buffer.from(m.payload, 'utf8') : m.payload,
+    m.timestamp,
+    m.tsMs,
+    m.qos ?? 0,
+    m.retain ? 1 : 0,
+    m.payloadEncoding,
+    size,
+    m.props ? JSON.stringify(m.props) : null,
+    m.source ?? null,
+  ]);
+  fts.run([id, m.topic, binary ? '' : m.payload]);
+  return size;
 }
 
 function paddingOf(b64: string): number {

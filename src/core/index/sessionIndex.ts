@@ -6,6 +6,8 @@ import { indexIsCurrent } from '../session/sessionSource';
 import type { NaiveTimeZone } from '../session/timestamps';
 import type { IndexBuildResult } from './indexBuilder';
 import { probeDatabase } from '../db/sqlite';
+import { isLocked } from '../record/sessionLock';
+import { LIVE_KEY } from './liveIndex';
 import { buildIndexInWorker } from './indexClient';
 
 export interface EnsureIndexOptions {
@@ -49,7 +51,7 @@ export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptio
     if (reader) {
       let kept = false;
       try {
-        if (await indexIsCurrent(reader, files.log)) {
+        if ((await indexIsCurrent(reader, files.log)) || (await isLiveIndexOfRecording(reader, files.log))) {
           kept = options.keepOpen === true;
           return { dbPath, built: false, reader: kept ? reader : undefined };
         }
@@ -75,9 +77,19 @@ export async function ensureIndex(files: SessionFiles, options: EnsureIndexOptio
   if (foreign && files.db) {
     backup = await freeName(`${files.db}.bak`);
     await rename(files.db, backup);
+    // Its rollback journal, if any, goes with it: it must never be played into our index.
+    await rename(`${files.db}-journal`, `${backup}-journal`).catch(() => undefined);
   }
   const build = await buildIndexInWorker(files.log, dbPath, options);
   return { dbPath, built: true, reason, backup, build };
+}
+
+/**
+ * A recording in progress has its index kept current by its recorder (a second behind):
+ * it is used as it is, never rebuilt under the recorder's feet.
+ */
+async function isLiveIndexOfRecording(reader: DbSessionReader, logPath: string): Promise<boolean> {
+  return reader.format === 'db-index' && reader.readIndexMeta(LIVE_KEY) === true && (await isLocked(logPath));
 }
 
 async function freeName(candidate: string): Promise<string> {

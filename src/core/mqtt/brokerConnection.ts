@@ -29,6 +29,12 @@ export interface ConnectOptions {
   sessionExpirySec?: number;
   /** Gives up the first connection (a recorder stopped while it waits for the broker). */
   signal?: AbortSignal;
+  /**
+   * Called with the client before it connects. A broker that kept the session sends the
+   * messages it held right behind its CONNACK, in the same read: a `message` listener
+   * added after the connect resolves would miss them (and mqtt.js acknowledges them).
+   */
+  prepare?: (client: MqttClient) => void;
 }
 
 /** CONNACK return codes (3.1.1) and reason codes (5) that waiting cannot cure. */
@@ -66,6 +72,7 @@ export async function connectBroker(profile: BrokerProfile, options: ConnectOpti
     opts.rejectUnauthorized = profile.tls.rejectUnauthorized;
   }
   const client = mqtt.connect(opts);
+  options.prepare?.(client);
   keepReconnecting(client, options.reconnectMinMs ?? RECONNECT_FIRST_MS, options.reconnectMaxMs ?? RECONNECT_CEILING_MS);
   client.on('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true));
   await firstConnection(client, profile, options);

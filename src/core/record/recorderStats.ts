@@ -23,7 +23,7 @@ export interface RecorderStats {
   fileBytes: number;
   /** Messages received but not yet handed to the OS (the 100 ms window). */
   unflushed: number;
-  /** Messages not in the `.db` index yet: the index is built when the recording stops. */
+  /** Messages not in the `.db` index yet (the live index catches up about once a second). */
   indexLag: number;
 }
 

@@ -3,7 +3,8 @@ import { fsync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
-import { buildIndexInWorker } from '../index/indexClient';
+import { existsSync } from 'node:fs';
+import { type LiveIndex, buildIndexInWorker, startLiveIndex } from '../index/indexClient';
 import { closeClient, connectBroker, randomClientId } from '../mqtt/brokerConnection';
 import { profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
@@ -64,6 +65,8 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
   private markReady!: () => void;
   private failStart!: (err: Error) => void;
   private readonly giveUp = new AbortController();
+  /** The index kept current while recording; undefined when it is built at the end instead. */
+  private live: LiveIndex | undefined;
 
   private constructor(
     private readonly options: RecorderOptions,
@@ -151,6 +154,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       });
     }
     this.flushOrFail();
+    this.startLiveIndex(resumed);
     const { flushMs = 50, syncMs = 1000, statsMs = 1000 } = this.options;
     this.timers.push(setInterval(() => this.flushOrFail(), flushMs));
     this.timers.push(setInterval(() => this.syncAsync(), syncMs));
@@ -174,6 +178,10 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
         },
         clean: !this.persistent,
         signal: this.giveUp.signal,
+        prepare: (c) => {
+          limitTurnWork(c);
+          c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+        },
         sessionExpirySec: this.persistent && v5 ? (this.options.sessionExpirySec ?? 3600) : undefined,
       });
     } catch (err) {
@@ -189,8 +197,6 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     }
     this.client = client;
     this.waitingReason = undefined;
-    limitTurnWork(client);
-    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     client.on('close', () => {
       if (!this.connected || this.stopping) return;
       this.connected = false;
@@ -308,7 +314,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       duplicatesDropped: this.redelivered.dropped,
       fileBytes: this.writer.bytesWritten,
       unflushed: this.messages - this.flushedMessages,
-      indexLag: this.messages,
+      indexLag: this.messages - (this.live?.indexed ?? 0),
     };
   }
 
@@ -351,15 +357,42 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     if (this.options.index !== false && !writeError && !(status === 'failed' && stats.messages === 0)) {
       const dbPath = this.logPath.replace(/\.log$/, '.db');
       try {
-        await buildIndexInWorker(this.logPath, dbPath);
+        await this.finishIndex(dbPath);
         result.dbPath = dbPath;
         result.stats.indexLag = 0;
       } catch (err) {
         result.error = `index: ${(err as Error).message}`;
       }
-    }
+    } else await this.live?.abort();
     this.emit('stopped', result);
     return result;
+  }
+
+  /**
+   * Starts the live index (issue 16): a worker appends the `.log`'s new lines to
+   * `<name>.db` about once a second, so the recording can be summarised, searched and
+   * drawn while it runs, and its index is ready about a second after the stop. A resumed
+   * recording takes up the live index of the run it continues, when there is one.
+   */
+  private startLiveIndex(resumed: boolean): void {
+    if (this.options.index === false) return;
+    const dbPath = this.logPath.replace(/\.log$/, '.db');
+    const exists = existsSync(dbPath);
+    if (!resumed && exists) return; // Not ours to write into: the index is built at the end.
+    this.live = startLiveIndex(this.logPath, dbPath, { resume: exists });
+  }
+
+  /** The live index finished; when there is none, or it failed, a whole build from the `.log`. */
+  private async finishIndex(dbPath: string): Promise<void> {
+    if (this.live) {
+      try {
+        await this.live.finish();
+        return;
+      } catch (err) {
+        this.emit('event', { event: 'index', detail: `live index given up (${(err as Error).message}): building it from the .log` });
+      }
+    }
+    await buildIndexInWorker(this.logPath, dbPath);
   }
 
   private event(event: string, detail?: string): void {

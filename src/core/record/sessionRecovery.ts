@@ -1,6 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildIndexInWorker } from '../index/indexClient';
+import { existsSync } from 'node:fs';
+import { buildIndexInWorker, startLiveIndex } from '../index/indexClient';
 import { SessionLogReader } from '../session/logReader';
 import { SessionLogWriter } from '../session/logWriter';
 import { formatTimestamp } from '../session/timestamps';
@@ -95,6 +96,8 @@ export interface RecoveryResult {
   dbPath: string;
   messages: number;
   problems: number;
+  /** The line of the `.log` where the live index was taken up (undefined: built whole). */
+  resumedAtLine?: number;
 }
 
 /** Closes an interrupted `.log` as `interrupted` with its message count, and indexes it. */
@@ -129,8 +132,15 @@ async function closeInterrupted(logPath: string): Promise<RecoveryResult> {
     problems: reader.problems.count,
   });
   const dbPath = logPath.replace(/\.log$/, '.db');
-  await buildIndexInWorker(logPath, dbPath);
-  return { logPath, dbPath, messages: reader.messages, problems: reader.problems.count };
+  // The live index of the recording, finished from where it stopped; else built whole.
+  let resumedAtLine: number | undefined;
+  try {
+    if (!existsSync(dbPath)) throw new Error('no live index');
+    resumedAtLine = (await startLiveIndex(logPath, dbPath, { resume: true, finishNow: true }).finish()).resumedAtLine;
+  } catch {
+    await buildIndexInWorker(logPath, dbPath);
+  }
+  return { logPath, dbPath, messages: reader.messages, problems: reader.problems.count, resumedAtLine };
 }
 
 async function lastByteIsNewline(file: string): Promise<boolean> {
