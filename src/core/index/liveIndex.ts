@@ -7,6 +7,7 @@ import { isValidUtf8 } from '../session/sessionMessage';
 import type { NaiveTimeZone } from '../session/timestamps';
 import type { IndexBuildResult } from './indexBuilder';
 import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
+import { RowTally, type TopicTally } from './rowTally';
 import { insertMessageRow } from './sessionDbWriter';
 
 /** Meta key: the index is being written as its `.log` grows (a recording in progress). */
@@ -36,10 +37,7 @@ export class LiveIndexer {
   private events: number;
   private bucketMs: number;
   private originMs: number | undefined;
-  private lastTsMs = Number.NEGATIVE_INFINITY;
-  private timeOrdered: boolean;
-  private startMs = Number.POSITIVE_INFINITY;
-  private endMs = Number.NEGATIVE_INFINITY;
+  private readonly tally: RowTally;
   private readonly t0 = performance.now();
   /** Where the index took up an earlier one's work (recovery), in lines of the `.log`. */
   readonly resumedAtLine: number;
@@ -60,11 +58,9 @@ export class LiveIndexer {
     this.bucketMs = Number(meta(META_KEYS.bucketMs) ?? FIRST_BUCKET_MS);
     const origin = meta(META_KEYS.bucketOriginMs);
     this.originMs = typeof origin === 'number' && origin !== 0 ? origin : undefined;
-    this.timeOrdered = meta(META_KEYS.timeOrdered) !== false;
     const counts = db.get('SELECT COUNT(*) AS n, MAX(id) AS last, MIN(ts_ms) AS a, MAX(ts_ms) AS b FROM mqtt_messages') as { n: number; last: number | null; a: number | null; b: number | null };
     this.messages = counts.last ?? 0;
-    if (counts.a !== null) this.startMs = counts.a;
-    if (counts.b !== null) this.endMs = this.lastTsMs = counts.b;
+    this.tally = new RowTally({ startMs: counts.a, endMs: counts.b, timeOrdered: meta(META_KEYS.timeOrdered) !== false });
     this.events = Number((db.get('SELECT COUNT(*) AS n FROM session_events') as { n: number }).n);
     this.resumedAtLine = this.lines;
     this.insert = db.prepare(INSERT_MESSAGE);
@@ -121,7 +117,6 @@ export class LiveIndexer {
       try {
         let pos = this.offset;
         let carry: Buffer = Buffer.alloc(0);
-        const topics = new Map<string, { count: number; bytes: number; first: number; last: number }>();
         const buckets = new Map<string, { count: number; first: number }>();
         while (pos < size) {
           const buf = Buffer.alloc(Math.min(CHUNK, size - pos));
@@ -134,11 +129,11 @@ export class LiveIndexer {
             carry = bytes;
             continue;
           }
-          added += this.takeLines(bytes.subarray(0, last + 1), topics, buckets);
+          added += this.takeLines(bytes.subarray(0, last + 1), buckets);
           carry = bytes.subarray(last + 1);
           this.offset = pos - carry.length;
         }
-        this.writeSummaries(topics, buckets);
+        this.writeSummaries(this.tally.takeTopics(), buckets);
         this.saveProgress();
         this.db.exec('COMMIT');
       } catch (err) {
@@ -151,7 +146,7 @@ export class LiveIndexer {
     return added;
   }
 
-  private takeLines(bytes: Buffer, topics: Map<string, { count: number; bytes: number; first: number; last: number }>, buckets: Map<string, { count: number; first: number }>): number {
+  private takeLines(bytes: Buffer, buckets: Map<string, { count: number; first: number }>): number {
     let added = 0;
     let start = 0;
     const valid = isValidUtf8(bytes);
@@ -186,20 +181,8 @@ export class LiveIndexer {
       if (parsed.warning) this.problem(parsed.warning);
       const m = { ...parsed.message, source: this.lines };
       const id = ++this.messages;
-      const size = insertMessageRow(this.insert, this.insertFts, id, m);
+      this.tally.add(m.topic, insertMessageRow(this.insert, this.insertFts, id, m), m.tsMs);
       added++;
-      const t = topics.get(m.topic);
-      if (!t) topics.set(m.topic, { count: 1, bytes: size, first: m.tsMs, last: m.tsMs });
-      else {
-        t.count++;
-        t.bytes += size;
-        if (m.tsMs < t.first) t.first = m.tsMs;
-        if (m.tsMs > t.last) t.last = m.tsMs;
-      }
-      if (m.tsMs < this.lastTsMs) this.timeOrdered = false;
-      this.lastTsMs = m.tsMs;
-      if (m.tsMs < this.startMs) this.startMs = m.tsMs;
-      if (m.tsMs > this.endMs) this.endMs = m.tsMs;
       // A margin before the first message: one that arrives a little out of order still has a bucket.
       this.originMs ??= m.tsMs - 1000;
       this.widenBucketsFor(m.tsMs, buckets);
@@ -233,7 +216,7 @@ export class LiveIndexer {
     }
   }
 
-  private writeSummaries(topics: Map<string, { count: number; bytes: number; first: number; last: number }>, buckets: Map<string, { count: number; first: number }>): void {
+  private writeSummaries(topics: Map<string, TopicTally>, buckets: Map<string, { count: number; first: number }>): void {
     for (const [topic, t] of topics) {
       this.db.run(
         `INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)
@@ -263,7 +246,7 @@ export class LiveIndexer {
       [META_KEYS.problems]: this.problems,
       [META_KEYS.bucketMs]: this.bucketMs,
       [META_KEYS.bucketOriginMs]: this.originMs ?? 0,
-      [META_KEYS.timeOrdered]: this.timeOrdered,
+      [META_KEYS.timeOrdered]: this.tally.timeOrdered,
     };
     for (const [k, v] of Object.entries(values)) this.putMeta.run([k, JSON.stringify(v)]);
   }
@@ -287,8 +270,8 @@ export class LiveIndexer {
       topics,
       problems: this.problems,
       lines: this.lines,
-      startMs: this.messages ? this.startMs : null,
-      endMs: this.messages ? this.endMs : null,
+      startMs: this.messages ? this.tally.startMs : null,
+      endMs: this.messages ? this.tally.endMs : null,
       elapsedMs: performance.now() - this.t0,
     };
   }

@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Statement } from 'node-sqlite3-wasm';
 import { type Database, createDatabaseFile } from '../db/sqlite';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
+import { RowTally } from './rowTally';
 import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
 
 export interface IndexInfo {
@@ -23,14 +24,17 @@ const COMMIT_EVERY_MS = 1000;
 export class SessionDbWriter {
   private insert: Statement;
   private insertFts: Statement;
-  private topics = new Map<string, { count: number; bytes: number; first: number; last: number }>();
+  private readonly tally = new RowTally();
   private txStartedAt = 0;
-  private lastTsMs = Number.NEGATIVE_INFINITY;
-  /** Every row so far came no earlier than the one before it. */
-  private timeOrdered = true;
   messages = 0;
-  startMs = Number.POSITIVE_INFINITY;
-  endMs = Number.NEGATIVE_INFINITY;
+
+  get startMs(): number {
+    return this.tally.startMs;
+  }
+
+  get endMs(): number {
+    return this.tally.endMs;
+  }
 
   private constructor(private readonly db: Database, readonly file: string) {
     // A temp file renamed at the end: a crash leaves only the temp file, so no journal is needed.
@@ -64,25 +68,13 @@ export class SessionDbWriter {
     let id = this.messages;
     for (const m of messages) {
       id++;
-      const size = insertMessageRow(stmt, fts, id, m);
-      const t = this.topics.get(m.topic);
-      if (!t) this.topics.set(m.topic, { count: 1, bytes: size, first: m.tsMs, last: m.tsMs });
-      else {
-        t.count++;
-        t.bytes += size;
-        if (m.tsMs < t.first) t.first = m.tsMs;
-        if (m.tsMs > t.last) t.last = m.tsMs;
-      }
-      if (m.tsMs < this.lastTsMs) this.timeOrdered = false;
-      this.lastTsMs = m.tsMs;
-      if (m.tsMs < this.startMs) this.startMs = m.tsMs;
-      if (m.tsMs > this.endMs) this.endMs = m.tsMs;
+      this.tally.add(m.topic, insertMessageRow(stmt, fts, id, m), m.tsMs);
     }
     this.messages += messages.length;
   }
 
   get topicCount(): number {
-    return this.topics.size;
+    return this.tally.topics.size;
   }
 
   /** Stores meta, events and problems, builds indexes and summaries, and puts the file at `dbPath`. */
@@ -141,7 +133,7 @@ export class SessionDbWriter {
         [META_KEYS.builtAt]: new Date().toISOString(),
         [META_KEYS.bucketMs]: bucketMs,
         [META_KEYS.bucketOriginMs]: this.messages ? this.startMs : 0,
-        [META_KEYS.timeOrdered]: this.timeOrdered,
+        [META_KEYS.timeOrdered]: this.tally.timeOrdered,
         ...info.index,
       };
       for (const [key, value] of Object.entries(index)) if (value !== undefined) putMeta.run([key, JSON.stringify(value)]);
@@ -167,7 +159,7 @@ export class SessionDbWriter {
     db.exec('BEGIN');
     db.exec(CREATE_SUMMARIES);
     const put = db.prepare('INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)');
-    for (const [topic, t] of this.topics) put.run([topic, t.count, t.bytes, t.first, t.last]);
+    for (const [topic, t] of this.tally.topics) put.run([topic, t.count, t.bytes, t.first, t.last]);
     put.finalize();
     db.run(
       `INSERT INTO timeline_buckets(topic, bucket, count, first_id)

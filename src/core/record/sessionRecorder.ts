@@ -3,8 +3,6 @@ import { fsync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
-import { existsSync } from 'node:fs';
-import { type LiveIndex, buildIndexInWorker, startLiveIndex } from '../index/indexClient';
 import { closeClient, connectBroker, randomClientId } from '../mqtt/brokerConnection';
 import { profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
@@ -16,6 +14,7 @@ import { EXCLUSION_PRESETS, exclusionMatcher } from './exclusions';
 import type { RecorderResult, RecorderStats, SessionStatus } from './recorderStats';
 import { endBrokerSession } from './brokerSession';
 import type { RecorderOptions } from './recorderOptions';
+import { RecordingIndex } from './recordingIndex';
 import { RedeliveryFilter } from './redeliveryFilter';
 import { claimLogFile, metaOfLog } from './sessionClaim';
 import { releaseLock } from './sessionLock';
@@ -65,8 +64,8 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
   private markReady!: () => void;
   private failStart!: (err: Error) => void;
   private readonly giveUp = new AbortController();
-  /** The index kept current while recording; undefined when it is built at the end instead. */
-  private live: LiveIndex | undefined;
+  /** The recording's index: kept current while it records, finished at the stop. */
+  private index: RecordingIndex | undefined;
 
   private constructor(
     private readonly options: RecorderOptions,
@@ -154,7 +153,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       });
     }
     this.flushOrFail();
-    this.startLiveIndex(resumed);
+    if (this.options.index !== false) this.index = RecordingIndex.start(this.logPath, resumed);
     const { flushMs = 50, syncMs = 1000, statsMs = 1000 } = this.options;
     this.timers.push(setInterval(() => this.flushOrFail(), flushMs));
     this.timers.push(setInterval(() => this.syncAsync(), syncMs));
@@ -314,7 +313,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
       duplicatesDropped: this.redelivered.dropped,
       fileBytes: this.writer.bytesWritten,
       unflushed: this.messages - this.flushedMessages,
-      indexLag: this.messages - (this.live?.indexed ?? 0),
+      indexLag: this.messages - (this.index?.indexed ?? 0),
     };
   }
 
@@ -355,44 +354,17 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
     await releaseLock(this.logPath);
     const result: RecorderResult = { status, reason, logPath: this.logPath, stats: { ...stats, state: 'stopped', unflushed: 0, indexLag: stats.messages }, error: writeError };
     if (this.options.index !== false && !writeError && !(status === 'failed' && stats.messages === 0)) {
-      const dbPath = this.logPath.replace(/\.log$/, '.db');
+      const index = this.index ?? RecordingIndex.atTheEnd(this.logPath);
       try {
-        await this.finishIndex(dbPath);
-        result.dbPath = dbPath;
+        await index.finish((detail) => this.emit('event', { event: 'index', detail }));
+        result.dbPath = index.dbPath;
         result.stats.indexLag = 0;
       } catch (err) {
         result.error = `index: ${(err as Error).message}`;
       }
-    } else await this.live?.abort();
+    } else await this.index?.abort();
     this.emit('stopped', result);
     return result;
-  }
-
-  /**
-   * Starts the live index (issue 16): a worker appends the `.log`'s new lines to
-   * `<name>.db` about once a second, so the recording can be summarised, searched and
-   * drawn while it runs, and its index is ready about a second after the stop. A resumed
-   * recording takes up the live index of the run it continues, when there is one.
-   */
-  private startLiveIndex(resumed: boolean): void {
-    if (this.options.index === false) return;
-    const dbPath = this.logPath.replace(/\.log$/, '.db');
-    const exists = existsSync(dbPath);
-    if (!resumed && exists) return; // Not ours to write into: the index is built at the end.
-    this.live = startLiveIndex(this.logPath, dbPath, { resume: exists });
-  }
-
-  /** The live index finished; when there is none, or it failed, a whole build from the `.log`. */
-  private async finishIndex(dbPath: string): Promise<void> {
-    if (this.live) {
-      try {
-        await this.live.finish();
-        return;
-      } catch (err) {
-        this.emit('event', { event: 'index', detail: `live index given up (${(err as Error).message}): building it from the .log` });
-      }
-    }
-    await buildIndexInWorker(this.logPath, dbPath);
   }
 
   private event(event: string, detail?: string): void {
