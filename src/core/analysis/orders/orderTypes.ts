@@ -1,0 +1,263 @@
+/** The shapes of the order flow (DESIGN §7): what the tracker returns, and the state it keeps while it reads. */
+
+export interface TrackedMessage {
+  /** The message's id in the session (1-based ordinal, or the index row id). */
+  id: number;
+  topic: string;
+  /** UTF-8 text; binary payloads are not fed. */
+  payload: string;
+  tsMs: number;
+  /** The timestamp text as the session has it. */
+  timestamp: string;
+}
+
+/** One change of state in an order's life, in session order. */
+export interface OrderTransition {
+  messageId: number;
+  tsMs: number;
+  /** ISO 8601, UTC. */
+  timestamp: string;
+  topic: string;
+  /**
+   * `order`: the CCU's state of the whole order (IN_PROGRESS, FINISHED, ERROR, ...);
+   * `step`: a CCU production step (ENQUEUED, IN_PROGRESS, FINISHED, CANCELLED, ...);
+   * `action`: a module's or FTS's current action (WAITING, RUNNING, FINISHED, ...).
+   */
+  source: 'order' | 'step' | 'action';
+  state: string;
+  /** Module or FTS serial, when known. */
+  serial?: string;
+  /** Module type (HBW, DRILL, MILL, AIQS, DPS, ...), `FTS`, or the serial when unknown. */
+  module?: string;
+  /** DROP, PICK, DRILL, DOCK, PASS, NAVIGATION, ... */
+  command?: string;
+  /** Production step / action id (the same id on both sides). */
+  actionId?: string;
+  /** Navigation steps: `source→target`. */
+  detail?: string;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  /** The order type: PRODUCTION, STORAGE, ... (payload `orderType`). */
+  type?: string;
+  /** The workpiece type, the colour in ORBIS: RED, WHITE, BLUE (payload `type` beside `orderType`, or `workpieceType`). */
+  workpieceType?: string;
+  /** The last state the CCU gave the whole order. */
+  state?: string;
+  /** The CCU's own `timestamp` of the order (copied from its request). */
+  createdAt?: string;
+  requestId?: string;
+  /** Message id of the production request that started it. */
+  request?: number;
+  firstSeen: string;
+  firstSeenMs: number;
+  lastSeen: string;
+  lastSeenMs: number;
+  durationMs: number;
+  /** Messages that mention the order. */
+  messages: number;
+  messageIds: number[];
+  /** Only changes, in session order; step and action changes beyond MAX_TRANSITIONS per order are counted, not kept. */
+  transitions: OrderTransition[];
+  transitionsOmitted: number;
+  /** Module types in the order they first took part (serial when the type is unknown). */
+  modules: string[];
+  /** Module serials, in the same order. */
+  serials: string[];
+  /** FTS serials. */
+  fts: string[];
+  /** Without `detail`, the first MAX_LISTED; `workpieceCount` counts them all. */
+  workpieces: string[];
+  workpieceCount: number;
+}
+
+export interface ProductionRequest {
+  /** Message id of the `ccu/order/request` message. */
+  id: number;
+  /** ISO 8601, UTC. */
+  timestamp: string;
+  tsMs: number;
+  /** PRODUCTION, STORAGE, ... */
+  type?: string;
+  /** The colour. */
+  workpieceType?: string;
+  workpieceId?: string;
+  requestId?: string;
+  /** The request's own `timestamp` field. */
+  requestedAt?: string;
+  orderIds: string[];
+  /**
+   * How the orders were found: orderIds in the request itself, a shared `requestId`, the
+   * CCU's copy of the request's `timestamp`, or the next new order of that type and colour.
+   */
+  link?: 'orderId' | 'requestId' | 'timestamp' | 'next-order';
+}
+
+export type WorkpieceKind = 'workpieceId' | 'loadId' | 'nfcCode' | 'nfcRead';
+export const WORKPIECE_KINDS: readonly WorkpieceKind[] = ['workpieceId', 'loadId', 'nfcCode', 'nfcRead'];
+export const KIND_BITS: Record<WorkpieceKind, number> = { workpieceId: 1, loadId: 2, nfcCode: 4, nfcRead: 8 };
+
+export interface WorkpieceSummary {
+  id: string;
+  /** Where the id was seen: `workpieceId`, `loadId`, `nfcCode`, or `nfcRead` (the result of a module's NFC read action). */
+  kinds: WorkpieceKind[];
+  /** The colour, when a payload gives it beside the id. */
+  type?: string;
+  /** Without `detail`, the first MAX_LISTED; `orderCount` counts them all. */
+  orderIds: string[];
+  orderCount: number;
+  firstSeen: string;
+  firstSeenMs: number;
+  lastSeen: string;
+  lastSeenMs: number;
+  messages: number;
+}
+
+export interface OrdersResult {
+  /** Sorted by first seen. */
+  orders: OrderSummary[];
+  requests: ProductionRequest[];
+  requestCount: number;
+  /** Sorted by first seen. */
+  workpieces: WorkpieceSummary[];
+  /** serial → module type, from `ccu/state/layout` only (empty when the session has none). */
+  layout: Record<string, string>;
+  /** serial → module type from every source (layout, factsheets, payloads). */
+  moduleTypes: Record<string, string>;
+  /** Messages fed; payloads parsed (the others never mention an order word); payloads that were not JSON. */
+  messagesSeen: number;
+  payloadsParsed: number;
+  nonJsonPayloads: number;
+  /** Parsed payloads that could not be followed (only engine limits get here: 0 in practice). */
+  failedPayloads: number;
+}
+
+/** Lists in a summary (an order's workpieces, a workpiece's orders) without `detail`: a summary stays small. */
+export const MAX_LISTED = 20;
+/** Production requests in a result without `detail` (the first ones); `requestCount` counts them all. */
+export const MAX_REQUESTS = 1000;
+
+/** A real order tells its story in a few hundred changes; this bounds a pathological one. */
+export const MAX_TRANSITIONS = 1000;
+/** How long after a request its order may first show up when only type and colour link them. */
+export const NEXT_ORDER_WINDOW_MS = 60_000;
+/** At most this many orders are looked at per request in that minute. */
+export const NEXT_ORDER_SCAN = 1000;
+
+// Internal state. Times are kept as epoch ms plus the session's text and turned into
+// ISO text only in the result: formatting a date per message was a tenth of the cost.
+
+export interface RawTransition {
+  messageId: number;
+  tsMs: number;
+  ts: string;
+  topic: string;
+  source: OrderTransition['source'];
+  state: string;
+  serial: string | undefined;
+  module: string | undefined;
+  command: string | undefined;
+  actionId: string | undefined;
+  detail: string | undefined;
+}
+
+/** The last action state a module or FTS reported for an order. */
+export interface ActionTrack {
+  id: string | undefined;
+  command: string | undefined;
+  state: string;
+}
+
+export interface OrderState {
+  orderId: string;
+  seq: number;
+  type: string | undefined;
+  workpieceType: string | undefined;
+  state: string | undefined;
+  createdAt: string | undefined;
+  requestId: string | undefined;
+  request: number | undefined;
+  firstSeenMs: number;
+  firstSeenTs: string;
+  lastSeenMs: number;
+  lastSeenTs: string;
+  lastMessage: number;
+  firstMessage: number;
+  messageCount: number;
+  messageIds: number[];
+  transitions: RawTransition[];
+  transitionsOmitted: number;
+  /** Only changes are kept: the last state of each production step, and of each module's action. */
+  steps: Map<string, string>;
+  actions: Map<string, ActionTrack>;
+  /** Action / step id → command, to name actions whose state message lacks it. */
+  commands: Map<string, string>;
+  serials: Set<string>;
+  /** The serial added last: a message repeats its topic's serial in its payload. */
+  lastSerial: string;
+  workpieces: Set<string>;
+}
+
+export interface WorkpieceState {
+  id: string;
+  /** Bits of KIND_BITS. */
+  kinds: number;
+  type: string | undefined;
+  /** The order it was last seen with (the pairs themselves are kept on the orders' side). */
+  lastOrder: OrderState | undefined;
+  firstSeenMs: number;
+  firstSeenTs: string;
+  lastSeenMs: number;
+  lastSeenTs: string;
+  lastMessage: number;
+  messages: number;
+}
+
+export interface RequestState {
+  id: number;
+  tsMs: number;
+  ts: string;
+  type?: string;
+  workpieceType?: string;
+  workpieceId?: string;
+  requestId?: string;
+  requestedAt?: string;
+  /** Orders the request message itself names. */
+  named: string[];
+  orderIds: string[];
+  link: ProductionRequest['link'] | undefined;
+}
+
+/**
+ * Where something in a payload belongs: the nearest enclosing object's orderId;
+ * undefined outside every order object (then it belongs to the message's order, if the
+ * message has exactly one); null inside a stock list (no order).
+ */
+export type Scope = string | null | undefined;
+
+/** Facts found outside every order object, held until the message's orders are known. */
+export type Deferred =
+  | { k: 'serial'; serial: string }
+  | { k: 'wp'; id: string; kind: WorkpieceKind; from: Record<string, unknown> }
+  | { k: 'action'; serial: string | undefined; a: Record<string, unknown> }
+  | { k: 'cmd'; actionId: string; command: string };
+
+export interface TopicInfo {
+  topic: string;
+  /** Module or FTS serial of `module/...` and `fts/...` topics. */
+  serial: string | undefined;
+  fts: boolean;
+}
+
+export const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
+export const NO_MESSAGE: TrackedMessage = { id: 0, topic: '', payload: '', tsMs: Number.NaN, timestamp: '' };
+export const CACHE_LIMIT = 10_000;
+
+export interface OrderTrackerOptions {
+  /**
+   * Keep each order's message ids and transitions (default true). Without them an order
+   * is a summary of fixed size: what a list of thousands of orders needs.
+   */
+  detail?: boolean;
+}
