@@ -62,3 +62,12 @@ export function sqliteAt(file: string, sql?: string): import('node-sqlite3-wasm'
 export function valuesOf(db: import('node-sqlite3-wasm').Database, sql: string): unknown[][] {
   return db.all(sql).map((r) => Object.values(r));
 }
+
+/** Waits until `test` holds, or fails naming `what` after `ms`. */
+export async function waitFor(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -14,17 +14,10 @@ import { searchSession } from '../../src/core/search/sessionSearch';
 import { DbSessionReader } from '../../src/core/session/dbSessionReader';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { useMosquitto } from '../brokers';
-import { CLI, runCli, tempDir } from '../helpers';
+import { CLI, runCli, tempDir, waitFor } from '../helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, test: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 async function publish(pub: MqttClient, from: number, n: number): Promise<void> {
   await Promise.all([...Array(n).keys()].map((k) => pub.publishAsync(`live/${(from + k) % 3}`, JSON.stringify({ seq: from + k, word: 'needle' }), { qos: 1 })));

@@ -9,7 +9,7 @@ import { SessionRecorder } from '../../src/core/record/sessionRecorder';
 import { SessionLogReader } from '../../src/core/session/logReader';
 import { payloadBytes } from '../../src/core/session/sessionMessage';
 import { Mosquitto, freePort } from '../brokers';
-import { CLI, removeTempDirs, runCli, tempDir } from '../helpers';
+import { CLI, removeTempDirs, runCli, tempDir, waitFor } from '../helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -20,13 +20,6 @@ async function publisher(url: string): Promise<MqttClient> {
   return connectBroker({ ...profileFromUrl(url), clientId: `pub-${Math.random().toString(16).slice(2)}` }, { waitMs: 10_000 });
 }
 
-async function waitFor(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** The epoch ms of each `reconnect` the recorder reports. */
 function reconnectTimes(rec: SessionRecorder): number[] {

@@ -9,17 +9,10 @@ import { SessionLogWriter } from '../../src/core/session/logWriter';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { formatTimestamp } from '../../src/core/session/timestamps';
 import { Mosquitto } from '../brokers';
-import { CLI, type CliResult, removeTempDirs, runCli, tempDir } from '../helpers';
+import { CLI, type CliResult, removeTempDirs, runCli, tempDir, waitFor } from '../helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, test: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** A session of `n` QoS 1 messages `spacingMs` apart on `topic`, payload `{"seq":i}`. */
 async function sessionOf(n: number, spacingMs: number, topicOf: (i: number) => string = () => 'r/seq'): Promise<string> {

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Statement } from 'node-sqlite3-wasm';
 import { type Database, createDatabaseFile, finalizeQuietly, openDatabaseFile, queryAll } from '../db/sqlite';
-import { parseLogLine } from '../session/logLine';
+import { readLogLine } from '../session/logReader';
 import { isValidUtf8 } from '../session/sessionMessage';
 import type { NaiveTimeZone } from '../session/timestamps';
 import type { IndexBuildResult } from './indexBuilder';
@@ -154,21 +154,16 @@ export class LiveIndexer {
     for (;;) {
       const nl = valid ? text.indexOf('\n', start) : bytes.indexOf(10, start);
       if (nl === -1) break;
-      let line = valid ? text.slice(start, nl) : bytes.subarray(start, nl).toString('utf8');
+      const line = valid ? text.slice(start, nl) : bytes.subarray(start, nl).toString('utf8');
       const badUtf8 = !valid && !isValidUtf8(bytes.subarray(start, nl));
       start = nl + 1;
       this.lines++;
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (this.lines === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-      if (line.trim() === '') continue;
-      const parsed = parseLogLine(line, this.lines, this.naive);
-      if (badUtf8) this.problem('invalid UTF-8 (read as U+FFFD)');
-      if (parsed.type === 'problem') {
-        this.problem(parsed.reason);
-        continue;
-      }
-      if (parsed.type === 'record') {
-        const { kind, data } = parsed.record;
+      const r = readLogLine(line, this.lines, this.naive, { first: this.lines === 1, badUtf8 });
+      if (r.type === 'blank') continue;
+      if (r.problem) this.problem(r.problem);
+      if (r.type === 'problem') continue;
+      if (r.type === 'record') {
+        const { kind, data } = r.record;
         if (kind === 'session_meta') {
           for (const [key, value] of Object.entries(data)) if (key !== '_kind') this.putMeta.run([key, JSON.stringify(value) ?? 'null']);
         } else if (this.events < MAX_EVENTS) {
@@ -178,8 +173,7 @@ export class LiveIndexer {
         if (kind === 'session_end') this.putMeta.run([META_KEYS.sessionEnd, JSON.stringify(data)]);
         continue;
       }
-      if (parsed.warning) this.problem(parsed.warning);
-      const m = { ...parsed.message, source: this.lines };
+      const m = r.message;
       const id = ++this.messages;
       this.tally.add(m.topic, insertMessageRow(this.insert, this.insertFts, id, m), m.tsMs);
       added++;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { IClientOptions, IConnackPacket, MqttClient } from 'mqtt';
-import { type BrokerProfile, profilePort, profileUrl } from './brokerProfile';
+import { type BrokerProfile, isMqtt5, profilePort, profileUrl } from './brokerProfile';
 
 /** Ceiling of the reconnect wait, jitter included: a broker that is back is found within it. */
 export const RECONNECT_CEILING_MS = 1000;
@@ -48,7 +48,7 @@ const FATAL_CONNACK = new Set([1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c, 0
  */
 export async function connectBroker(profile: BrokerProfile, options: ConnectOptions = {}): Promise<MqttClient> {
   const mqtt = await import('mqtt');
-  const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
+  const v5 = isMqtt5(profile);
   const opts: IClientOptions = {
     protocol: profile.protocol,
     host: profile.host,

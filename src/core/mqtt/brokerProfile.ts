@@ -32,6 +32,11 @@ export const DEFAULT_PROFILE: BrokerProfile = brokerProfileSchema.parse({ name: 
 
 export { profilePort, profileUrl } from './brokerAddress';
 
+/** The profile speaks MQTT 5 (the setting takes `"5"` or `5`). */
+export function isMqtt5(profile: Pick<BrokerProfile, 'mqttVersion'>): boolean {
+  return profile.mqttVersion === '5' || profile.mqttVersion === 5;
+}
+
 /** One line naming the profile and the first field that is wrong. */
 export function parseBrokerProfile(value: unknown, where: string): BrokerProfile {
   const r = brokerProfileSchema.safeParse(value);

@@ -1,13 +1,13 @@
 import type { MqttClient } from 'mqtt';
 import { closeClient, connectBroker } from '../mqtt/brokerConnection';
-import type { BrokerProfile } from '../mqtt/brokerProfile';
+import { type BrokerProfile, isMqtt5 } from '../mqtt/brokerProfile';
 
 /**
  * A finished recording leaves no session on the broker to queue messages for nobody:
  * MQTT 5 sets the expiry to 0 on disconnect; 3.1.1 connects once more with a clean session.
  */
 export async function endBrokerSession(client: MqttClient, profile: BrokerProfile, persistent: boolean, password?: string): Promise<void> {
-  const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
+  const v5 = isMqtt5(profile);
   const wasConnected = client.connected;
   if (persistent && v5 && wasConnected) {
     await closeClient(client, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });

@@ -4,7 +4,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { closeClient, connectBroker, randomClientId } from '../mqtt/brokerConnection';
-import { profilePort } from '../mqtt/brokerProfile';
+import { isMqtt5, profilePort } from '../mqtt/brokerProfile';
 import { isValidTopicFilter } from '../mqtt/topicFilter';
 import { limitTurnWork } from '../mqtt/turnBudget';
 import { SessionLogWriter } from '../session/logWriter';
@@ -164,7 +164,7 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
 
   private async connect(): Promise<void> {
     const { profile } = this.options;
-    const v5 = profile.mqttVersion === '5' || profile.mqttVersion === 5;
+    const v5 = isMqtt5(profile);
     let client: MqttClient;
     try {
       client = await connectBroker(profile, {

@@ -5,6 +5,7 @@ import { buildIndexInWorker, startLiveIndex } from '../index/indexClient';
 import { SessionLogReader } from '../session/logReader';
 import { SessionLogWriter } from '../session/logWriter';
 import { formatTimestamp } from '../session/timestamps';
+import { metaOfLog } from './sessionClaim';
 import { clearStaleLock, lockState, releaseLock, takeLock } from './sessionLock';
 
 const TAIL_BYTES = 64 * 1024;
@@ -77,18 +78,8 @@ export async function findInterrupted(dir: string, live: LiveRecording[] = []): 
 }
 
 async function isOurRecording(logPath: string): Promise<boolean> {
-  const fh = await open(logPath, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, 4096, 0);
-    const first = buf.subarray(0, bytesRead).toString('utf8').split('\n')[0];
-    const o = JSON.parse(first);
-    return o?._kind === 'session_meta' && typeof o.sessionRecorderVersion === 'string' && o.sessionRecorderVersion.startsWith('mqtt-session-manager');
-  } catch {
-    return false;
-  } finally {
-    await fh.close();
-  }
+  const version = (await metaOfLog(logPath))?.sessionRecorderVersion;
+  return typeof version === 'string' && version.startsWith('mqtt-session-manager');
 }
 
 export interface RecoveryResult {

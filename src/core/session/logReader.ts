@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parseLogLine } from './logLine';
+import { type ParsedLine, parseLogLine } from './logLine';
 import { ProblemList } from './problemList';
 import { type SessionMessage, type SessionRecord, isValidUtf8 } from './sessionMessage';
 import type { NaiveTimeZone } from './timestamps';
@@ -51,31 +51,17 @@ export class SessionLogReader {
     const take = (text: string, isTail: boolean, badUtf8: boolean): void => {
       this.lines++;
       const lineNo = this.lines;
-      if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-      if (first) {
-        first = false;
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      }
-      // Never with invalid UTF-8: its bytes read as U+FFFD, not as blanks.
-      if (isBlank(text)) {
-        this.blankLines++;
-        return;
-      }
-      const parsed = parseLogLine(text, lineNo, naive);
-      if (parsed.type === 'message') {
+      const r = readLogLine(text, lineNo, naive, { first, badUtf8, isTail });
+      first = false;
+      if (r.type === 'blank') this.blankLines++;
+      else if (r.type === 'message') {
         this.messages++;
-        batch.push(parsed.message);
-        const warning = badUtf8 ? (parsed.warning ? `${INVALID_UTF8}; ${parsed.warning}` : INVALID_UTF8) : parsed.warning;
-        if (warning) this.problems.add(lineNo, warning);
-      } else if (parsed.type === 'record') {
+        batch.push(r.message);
+      } else if (r.type === 'record') {
         this.recordLines++;
-        this.takeRecord(parsed.record);
-        if (badUtf8) this.problems.add(lineNo, INVALID_UTF8);
-      } else {
-        this.skippedLines++;
-        const reason = isTail && parsed.reason === 'not JSON' ? 'truncated last line (interrupted recording)' : parsed.reason;
-        this.problems.add(lineNo, badUtf8 ? `${reason}; ${INVALID_UTF8}` : reason);
-      }
+        this.takeRecord(r.record);
+      } else this.skippedLines++;
+      if (r.type !== 'blank' && r.problem) this.problems.add(lineNo, r.problem);
     };
 
     /** Whole lines (ending in a newline byte); one decode when they are valid UTF-8, the common case. */
@@ -135,6 +121,29 @@ export class SessionLogReader {
     else if (record.kind === 'session_end') this.end = record;
     if (this.records.length < MAX_RECORDS) this.records.push(record);
   }
+}
+
+export type LogLine = { type: 'blank' } | ((ParsedLine & { type: 'message' | 'record' }) & { problem?: string }) | { type: 'problem'; problem: string };
+
+/**
+ * One line of a `.log` as every reader takes it (the whole read and the live index): a
+ * CR and a first line's BOM dropped, blank lines told apart, and the line's problem
+ * worded once (invalid UTF-8 added to whatever else is wrong with it).
+ */
+export function readLogLine(text: string, lineNo: number, naive: NaiveTimeZone, at: { first: boolean; badUtf8: boolean; isTail?: boolean }): LogLine {
+  if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+  if (at.first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Never with invalid UTF-8: its bytes read as U+FFFD, not as blanks.
+  if (isBlank(text)) return { type: 'blank' };
+  const parsed = parseLogLine(text, lineNo, naive);
+  const utf8 = at.badUtf8 ? INVALID_UTF8 : undefined;
+  if (parsed.type === 'problem') {
+    const reason = at.isTail && parsed.reason === 'not JSON' ? 'truncated last line (interrupted recording)' : parsed.reason;
+    return { type: 'problem', problem: utf8 ? `${reason}; ${utf8}` : reason };
+  }
+  const warning = parsed.type === 'message' ? parsed.warning : undefined;
+  const problem = utf8 && warning ? `${utf8}; ${warning}` : (utf8 ?? warning);
+  return problem ? { ...parsed, problem } : parsed;
 }
 
 /** Cheaper than `trim() === ''` on every line: a JSON line starts with `{` almost always. */
