@@ -48,21 +48,24 @@ async function main(): Promise<void> {
   const zoomTo = zoomFrom + (end - start) * 0.01;
   const oneOrder = uuid(250);
 
+  // The issue's targets: each < 200 ms at 1M and < 1 s at 10M; orders < 2 s.
+  const each = count <= 1_000_000 ? 200 : 1000;
   const queries: { name: string; target: number; run: () => unknown | Promise<unknown> }[] = [
-    { name: 'statistics + categories', target: 1000, run: () => {
+    { name: 'statistics + categories', target: each, run: () => {
         const s = sessionStats(a.db);
         return { s, c: categoryStats(s.perTopic) };
       },
     },
-    { name: 'timeline, full range, 2000 bins × 50 lanes', target: 1000, run: () => timeline(a.db, { bins: 2000 }) },
-    { name: 'timeline, zoomed to 1 % of the range', target: 1000, run: () => timeline(a.db, { fromMs: zoomFrom, toMs: zoomTo, bins: 2000 }) },
-    { name: 'timeline, zoomed to 30 % of the range', target: 1000, run: () => timeline(a.db, { fromMs: start + (end - start) * 0.2, toMs: start + (end - start) * 0.5, bins: 2000 }) },
-    { name: 'message page (100, zoomed range, 5 topics)', target: 1000, run: () => messagePage(a.db, { fromMs: zoomFrom, toMs: zoomTo, topics: stats.perTopic.slice(0, 5).map((t) => t.topic), limit: 100 }) },
-    { name: 'message detail with diff', target: 1000, run: () => messageDetail(a.db, Math.floor(count / 2)) },
-    { name: 'orders (every payload has an orderId)', target: 3000, run: () => ordersOf(a.db) },
-    { name: 'one order in full (2000 messages, transitions)', target: 3000, run: () => orderDetail(a.db, oneOrder) },
-    { name: `search one orderId (${oneOrder.slice(0, 8)}…)`, target: 1000, run: () => searchIndex(a.name, a.db, { text: oneOrder, limit: 100 }) },
-    { name: 'search a word in a quarter of the payloads (first 100)', target: 1000, run: () => searchIndex(a.name, a.db, { text: 'RUNNING', limit: 100 }) },
+    { name: 'timeline, full range, 2000 bins × 50 lanes', target: each, run: () => timeline(a.db, { bins: 2000 }) },
+    { name: 'timeline, zoomed to 1 % of the range', target: each, run: () => timeline(a.db, { fromMs: zoomFrom, toMs: zoomTo, bins: 2000 }) },
+    { name: 'timeline, zoomed to 30 % of the range', target: each, run: () => timeline(a.db, { fromMs: start + (end - start) * 0.2, toMs: start + (end - start) * 0.5, bins: 2000 }) },
+    { name: 'message page (100, zoomed range, 5 topics)', target: each, run: () => messagePage(a.db, { fromMs: zoomFrom, toMs: zoomTo, topics: stats.perTopic.slice(0, 5).map((t) => t.topic), limit: 100 }) },
+    { name: 'message detail with diff', target: each, run: () => messageDetail(a.db, Math.floor(count / 2)) },
+    { name: 'orders, kept in the index at its build', target: 2000, run: () => ordersOf(a.db) },
+    { name: 'orders, a pass over the rows (a live or recovered index; every payload has an orderId)', target: 3000, run: () => ordersOf(a.db, { cached: false }) },
+    { name: 'one order in full (2000 messages, transitions)', target: each, run: () => orderDetail(a.db, oneOrder) },
+    { name: `search one orderId (${oneOrder.slice(0, 8)}…)`, target: each, run: () => searchIndex(a.name, a.db, { text: oneOrder, limit: 100 }) },
+    { name: 'search a word in a quarter of the payloads (first 100)', target: each, run: () => searchIndex(a.name, a.db, { text: 'RUNNING', limit: 100 }) },
   ];
   console.log('| query | median | target | result as JSON |');
   console.log('|---|---|---|---|');

@@ -6,6 +6,8 @@ import { MAX_TIME_MS, MIN_TIME_MS } from '../session/timestamps';
 import type { AnalysisDb } from './analysisDb';
 import { ftsQuery } from '../search/sessionSearch';
 import { type OrderSummary, type OrdersResult, OrderTracker } from './orderTracker';
+import { cachedModules, cachedOrders } from './orders/orderCache';
+import { ORDER_CANDIDATES_SQL } from './orders/orderCandidates';
 import { type CategoryStats, type SessionStats, categoryStats, sessionStats } from './sessionStats';
 
 export interface SessionAnalysis {
@@ -18,13 +20,8 @@ export interface SessionAnalysis {
   meta: Record<string, unknown>;
 }
 
-/** Payload words that make a message worth parsing for orders; the rest never leaves SQL. */
-const ORDER_WORDS = ['orderId', 'workpieceId', 'loadId', 'nfcCode'];
-const ORDER_TOPICS = ['ccu/state/layout', 'ccu/order/request'];
-
 /** Feeds the tracker the rows of a query `(id, topic, payload, ts_ms, timestamp)`, in file order. */
-function track(db: Database, where: string, params: (string | number)[], detail: boolean): OrderTracker {
-  const tracker = new OrderTracker({ detail });
+function track(db: Database, where: string, params: (string | number)[], tracker: OrderTracker): OrderTracker {
   // The timestamp text only where ts_ms is out of Date's range (the tracker's fallback):
   // each text column fetched through the engine costs ~0.5 s a million rows.
   const rows = queryRows<{ id: number; topic: string; payload: string; ts_ms: number; timestamp: string | null }>(
@@ -42,13 +39,12 @@ function track(db: Database, where: string, params: (string | number)[], detail:
  * `detail` each order is a summary (no message ids, no transitions): bounded however
  * long the session; `orderDetail` gives one order in full.
  */
-export function ordersOf(db: Database, options: { detail?: boolean } = {}): OrdersResult {
-  return track(
-    db,
-    `${ORDER_WORDS.map(() => 'instr(payload, ?) > 0').join(' OR ')} OR topic IN (${ORDER_TOPICS.map(() => '?').join(',')}) OR topic LIKE '%/factsheet'`,
-    [...ORDER_WORDS, ...ORDER_TOPICS],
-    options.detail ?? false,
-  ).result();
+export function ordersOf(db: Database, options: { detail?: boolean; cached?: boolean } = {}): OrdersResult {
+  const detail = options.detail ?? false;
+  // The summaries gathered while the index was written, when it has them (not a live or
+  // recovered index): the same result as the pass below.
+  const cached = detail || options.cached === false ? undefined : cachedOrders(db);
+  return cached ?? track(db, ORDER_CANDIDATES_SQL, [], new OrderTracker({ detail })).result();
 }
 
 /**
@@ -58,12 +54,15 @@ export function ordersOf(db: Database, options: { detail?: boolean } = {}): Orde
 export function orderDetail(db: Database, orderId: string): OrderSummary | undefined {
   const phrase = ftsQuery(orderId);
   if (!phrase) return undefined;
-  const tracker = track(
-    db,
-    "id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?) OR topic = 'ccu/state/layout' OR topic LIKE '%/factsheet'",
-    [phrase],
-    true,
-  );
+  const mentions = 'id IN (SELECT rowid FROM mqtt_messages_fts WHERE mqtt_messages_fts MATCH ?)';
+  // With the modules the index learnt at its build, the order's own messages are enough;
+  // else the layout and factsheets too (their topics from topic_stats: a LIKE on the rows
+  // would read every row).
+  const modules = cachedModules(db);
+  const where = modules
+    ? mentions
+    : `${mentions} OR topic IN (SELECT topic FROM topic_stats WHERE topic = 'ccu/state/layout' OR topic LIKE '%/factsheet')`;
+  const tracker = track(db, where, [phrase], new OrderTracker({ detail: true, modules }));
   return tracker.result().orders.find((o) => o.orderId === orderId);
 }
 

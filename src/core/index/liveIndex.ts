@@ -9,6 +9,7 @@ import type { IndexBuildResult } from './indexBuilder';
 import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
 import { RowTally, type TopicTally } from './rowTally';
 import { insertMessageRow } from './sessionDbWriter';
+import { OrderCacheFeed } from '../analysis/orders/orderCache';
 
 /** Meta key: the index is being written as its `.log` grows (a recording in progress). */
 export const LIVE_KEY = 'index.live';
@@ -41,6 +42,8 @@ export class LiveIndexer {
   private readonly t0 = performance.now();
   /** Where the index took up an earlier one's work (recovery), in lines of the `.log`. */
   readonly resumedAtLine: number;
+  /** Order summaries, when this indexer sees the session from its first line (not after recovery). */
+  private readonly orders: OrderCacheFeed | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -63,6 +66,7 @@ export class LiveIndexer {
     this.tally = new RowTally({ startMs: counts.a, endMs: counts.b, timeOrdered: meta(META_KEYS.timeOrdered) !== false });
     this.events = Number((db.get('SELECT COUNT(*) AS n FROM session_events') as { n: number }).n);
     this.resumedAtLine = this.lines;
+    this.orders = this.lines === 0 ? new OrderCacheFeed() : undefined;
     this.insert = db.prepare(INSERT_MESSAGE);
     this.insertFts = db.prepare(INSERT_FTS);
     this.putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
@@ -176,6 +180,7 @@ export class LiveIndexer {
       const m = r.message;
       const id = ++this.messages;
       this.tally.add(m.topic, insertMessageRow(this.insert, this.insertFts, id, m), m.tsMs);
+      this.orders?.add(id, m);
       added++;
       // A margin before the first message: one that arrives a little out of order still has a bucket.
       this.originMs ??= m.tsMs - 1000;
@@ -255,6 +260,7 @@ export class LiveIndexer {
     this.db.exec('BEGIN');
     this.saveProgress();
     for (const [k, v] of Object.entries({ [META_KEYS.sourceMtimeMs]: st.mtimeMs, [META_KEYS.builtAt]: new Date().toISOString(), [LIVE_KEY]: false })) this.putMeta.run([k, JSON.stringify(v)]);
+    this.orders?.write(this.db);
     this.db.exec('COMMIT');
     const topics = queryAll<{ n: number }>(this.db, 'SELECT COUNT(*) AS n FROM topic_stats')[0].n;
     this.close();

@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Statement } from 'node-sqlite3-wasm';
 import { type Database, createDatabaseFile } from '../db/sqlite';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
+import { OrderCacheFeed } from '../analysis/orders/orderCache';
 import { RowTally } from './rowTally';
 import { CREATE_INDEXES, CREATE_MESSAGES, CREATE_SUMMARIES, INDEX_SCHEMA, INSERT_FTS, INSERT_MESSAGE, META_KEYS, TIMELINE_BUCKETS } from './indexSchema';
 
@@ -25,6 +26,7 @@ export class SessionDbWriter {
   private insert: Statement;
   private insertFts: Statement;
   private readonly tally = new RowTally();
+  private readonly orders = new OrderCacheFeed();
   private txStartedAt = 0;
   messages = 0;
 
@@ -69,6 +71,7 @@ export class SessionDbWriter {
     for (const m of messages) {
       id++;
       this.tally.add(m.topic, insertMessageRow(stmt, fts, id, m), m.tsMs);
+      this.orders.add(id, m);
     }
     this.messages += messages.length;
   }
@@ -153,7 +156,7 @@ export class SessionDbWriter {
     }
   }
 
-  /** Per-topic figures from what `add` counted; the buckets in one grouped pass over the (time-indexed) rows. */
+  /** Per-topic figures and order summaries from what `add` gathered; the buckets in one grouped pass over the (time-indexed) rows. */
   private writeSummaries(index: Record<string, unknown>): void {
     const db = this.db;
     db.exec('BEGIN');
@@ -166,6 +169,7 @@ export class SessionDbWriter {
        SELECT topic, CAST((ts_ms - ?) / ? AS INTEGER), COUNT(*), MIN(id) FROM mqtt_messages GROUP BY 1, 2`,
       [index[META_KEYS.bucketOriginMs] as number, index[META_KEYS.bucketMs] as number],
     );
+    this.orders.write(db);
     db.exec('COMMIT');
   }
 

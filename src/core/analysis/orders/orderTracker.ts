@@ -17,7 +17,7 @@
  *   the order it starts.
  * - `ccu/state/layout`: `{modules: [{type, serialNumber}]}`.
  */
-import { CACHE_LIMIT, type Deferred, KIND_BITS, MAX_TRANSITIONS, NO_MESSAGE, type OrdersResult, type OrderState, type OrderTrackerOptions, type OrderTransition, type RequestState, type Scope, type TopicInfo, type TrackedMessage, type WorkpieceKind, type WorkpieceState } from './orderTypes';
+import { CACHE_LIMIT, type Deferred, KIND_BITS, MAX_TRANSITIONS, NO_MESSAGE, type OrdersResult, type OrderState, type ModuleKnowledge, type OrderTrackerOptions, type OrderTransition, type RequestState, type Scope, type TopicInfo, type TrackedMessage, type WorkpieceKind, type WorkpieceState } from './orderTypes';
 import { addSerial, isEarlier, isLaterOrSame, isObject, isStockList, mentionsOrderWords, nonEmpty, orderIdValue, reverseFrom, topicInfoOf, workpieceColour } from './orderValues';
 import { type TrackerState, ordersResult } from './orderResult';
 
@@ -43,6 +43,16 @@ export class OrderTracker implements TrackerState {
 
   constructor(options: OrderTrackerOptions = {}) {
     this.detail = options.detail ?? true;
+    const m = options.modules;
+    if (m) {
+      for (const [serial, type] of m.layout) this.layoutTypes.set(serial, type);
+      for (const [serial, type] of m.payload) this.payloadTypes.set(serial, type);
+      for (const serial of m.fts) this.ftsSerials.add(serial);
+    }
+  }
+
+  get modules(): ModuleKnowledge {
+    return { layout: [...this.layoutTypes], payload: [...this.payloadTypes], fts: [...this.ftsSerials] };
   }
   private readonly msgOrders: string[] = [];
   private readonly msgOrderSet = new Set<string>();

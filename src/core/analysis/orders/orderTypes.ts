@@ -260,4 +260,13 @@ export interface OrderTrackerOptions {
    * is a summary of fixed size: what a list of thousands of orders needs.
    */
   detail?: boolean;
+  /** What a whole pass learnt about the modules: one order's messages then name them as the session does. */
+  modules?: ModuleKnowledge;
+}
+
+/** The tracker's module maps as JSON carries them: layout types, types named in payloads, FTS serials. */
+export interface ModuleKnowledge {
+  layout: [string, string][];
+  payload: [string, string][];
+  fts: string[];
 }
