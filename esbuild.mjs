@@ -27,6 +27,7 @@ const builds = [
   { ...node, entryPoints: { benchAnalyze: 'bench/benchAnalyze.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchFaults: 'bench/benchFaults.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { benchLiveIndex: 'bench/benchLiveIndex.ts' }, outdir: 'dist/bench' },
+  { ...node, entryPoints: { benchScale: 'bench/benchScale.ts' }, outdir: 'dist/bench' },
   { ...node, entryPoints: { suite: 'test/extensionHost/suite/index.ts', runTests: 'test/extensionHost/runTests.ts' }, outdir: 'dist/test/extensionHost', external: ['vscode', '@vscode/test-electron'] },
   {
     bundle: true,

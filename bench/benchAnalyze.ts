@@ -67,8 +67,8 @@ async function main(): Promise<void> {
     { name: `search one orderId (${oneOrder.slice(0, 8)}…)`, target: each, run: () => searchIndex(a.name, a.db, { text: oneOrder, limit: 100 }) },
     { name: 'search a word in a quarter of the payloads (first 100)', target: each, run: () => searchIndex(a.name, a.db, { text: 'RUNNING', limit: 100 }) },
   ];
-  console.log('| query | median | target | result as JSON |');
-  console.log('|---|---|---|---|');
+  console.log('| query | median | target | result as JSON | peak RSS so far |');
+  console.log('|---|---|---|---|---|');
   const summary: Record<string, number[]> = {};
   try {
     for (const q of queries) {
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       }
       summary[q.name] = times;
       const m = median(times);
-      console.log(`| ${q.name} | ${m.toFixed(0)} ms | < ${q.target} ms${m < q.target ? ' ✓' : ' ✗'} | ${(bytes / 1024).toFixed(1)} KiB |`);
+      console.log(`| ${q.name} | ${m.toFixed(0)} ms | < ${q.target} ms${m < q.target ? ' ✓' : ' ✗'} | ${(bytes / 1024).toFixed(1)} KiB | ${peakRssMiB().toFixed(0)} MiB |`);
     }
   } finally {
     a.close();

@@ -1,5 +1,5 @@
 import type { Database } from 'node-sqlite3-wasm';
-import { tableExists } from '../../db/sqlite';
+import { tableColumns } from '../../db/sqlite';
 import type { SessionMessage } from '../../session/sessionMessage';
 import { isOrderCandidate } from './orderCandidates';
 import { OrderTracker } from './orderTracker';
@@ -32,7 +32,7 @@ export class OrderCacheFeed {
 }
 
 function cached(db: Database, column: 'result' | 'modules'): unknown {
-  if (!tableExists(db, 'order_cache')) return undefined;
+  if (!tableColumns(db, 'order_cache').includes(column)) return undefined;
   const row = db.get(`SELECT ${column} AS value FROM order_cache WHERE version = ?`, [ORDER_CACHE_VERSION]);
   return row ? JSON.parse(String(row.value)) : undefined;
 }
