@@ -35,7 +35,12 @@ export interface BenchChild {
 
 /** Runs this benchmark script again as a child process (one role per process). */
 export function benchChild(script: string, args: string[]): BenchChild {
-  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return benchCommand(process.execPath, [script, ...args]);
+}
+
+/** Any program as a benchmark child: it prints `ready`, then its result as its last stdout line (JSON). */
+export function benchCommand(command: string, args: string[]): BenchChild {
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));

@@ -3,11 +3,14 @@
  *
  * mosquitto (max_queued_messages 0, set_tcp_nodelay true) on loopback; a publisher in its
  * own process blasts N QoS 0 messages (about 200-byte JSON, 50 topics). Each run has one
- * subscriber in its own process: our recorder (writing the .log, fsync every second, no
- * index) or a bare mqtt.js subscriber that only counts. Ours and bare alternate in one
- * run of the script; medians of R runs each. Then one long run of ours for memory.
+ * subscriber in its own process, in turn: our recorder (the .log, fsync every second, and
+ * its index kept while it records and finished at the stop), the Python reference
+ * recorder (paho-mqtt, a list, a .log and an SQLite table written at the stop: the old
+ * ORBIS recorder's way), `mosquitto_sub -F %j > file`, and a bare mqtt.js subscriber that
+ * only counts. Each reports the CPU seconds (user + sys) of its process, until its files
+ * (and for ours the index) are written. Medians of R runs; then one long run of ours for memory.
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,20 +19,42 @@ import { profileFromUrl } from '../src/core/mqtt/brokerProfile';
 import { SessionRecorder } from '../src/core/record/sessionRecorder';
 import { setRuntimeDir } from '../src/core/runtime/runtimePaths';
 import { Mosquitto } from '../test/brokers';
-import { argValue, benchChild, blastPublish, median, peakRssMiB, printResult } from './benchProcesses';
+import { existsSync } from 'node:fs';
+import { type BenchChild, argValue, benchChild, benchCommand, blastPublish, median, peakRssMiB, printResult } from './benchProcesses';
 import { syntheticPayload, syntheticTopics } from './synthetic';
 
 setRuntimeDir(path.join(__dirname, '..'));
 
+type Kind = 'ours' | 'python' | 'mosquitto_sub' | 'bare';
+const KINDS: Kind[] = ['ours', 'python', 'mosquitto_sub', 'bare'];
+const LABELS: Record<Kind, string> = {
+  ours: 'our recorder (.log, fsync 1 s, index while recording)',
+  python: 'Python reference (paho-mqtt; .log + SQLite at the stop)',
+  mosquitto_sub: 'mosquitto_sub -F %j > file',
+  bare: 'bare mqtt.js subscriber (counts)',
+};
+
 interface SubscriberResult {
   received: number;
-  /** Epoch ms of the last message (ours: when it was written and flushed). */
+  /** Epoch ms when it was done: the last message counted, or its files (and index) written. */
   lastAt: number;
   rssMiB: number;
-  p99: number;
-  maxDelay: number;
+  /** User + system CPU of the subscriber's process (ours: recorder and index worker). */
+  cpuSec: number;
+  p99?: number;
+  maxDelay?: number;
   fileBytes?: number;
+  /** Ours: from the last message to the index being current (the stop). */
+  stopMs?: number;
 }
+
+const cpuSec = (): number => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+
+/** Debian's python3 (where python3-paho-mqtt is), before any other on the PATH. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** In a child process: subscribe, say "ready", count until N arrived or 5 s pass in silence. */
 async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: string): Promise<SubscriberResult> {
@@ -50,9 +75,9 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
     while (received < n && Date.now() - lastArrival < 5000) await new Promise((r) => setTimeout(r, 5));
     await client.endAsync();
     h.disable();
-    return { received, lastAt, rssMiB: peakRssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
+    return { received, lastAt, rssMiB: peakRssMiB(), cpuSec: cpuSec(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
   }
-  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', index: false, subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
+  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
   process.stdout.write('ready\n');
   let seen = 0;
   while (Date.now() - lastArrival < 5000) {
@@ -64,13 +89,17 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
     if (m >= n) break;
     await new Promise((r) => setTimeout(r, 5));
   }
-  // The last message is on disk (the OS) once the writer's next flush ran: stop() flushes.
+  // The last message is on disk (the OS) once the writer's next flush ran: stop() flushes,
+  // and finishes the index.
+  const stopAt = Date.now();
   const result = await rec.stop();
   const lastAt = Date.now();
   h.disable();
+  if (result.error || !result.dbPath) throw new Error(`recorder: ${result.error ?? 'no index'}`);
   const st = await stat(result.logPath);
   await rm(result.logPath, { force: true });
-  return { received: result.stats.messages, lastAt, rssMiB: peakRssMiB(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6, fileBytes: st.size };
+  await rm(result.dbPath, { force: true });
+  return { received: result.stats.messages, lastAt, rssMiB: peakRssMiB(), cpuSec: cpuSec(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6, fileBytes: st.size, stopMs: lastAt - stopAt };
 }
 
 /** In a child process: N QoS 0 messages as fast as the socket takes them. */
@@ -85,12 +114,21 @@ async function publisher(url: string, n: number): Promise<{ startAt: number; end
   return { startAt, endAt };
 }
 
-async function oneRun(kind: 'ours' | 'bare', url: string, n: number, dir: string): Promise<SubscriberResult & { wallMs: number; pubMs: number }> {
-  const sub = benchChild(__filename, ['--role', kind, '--url', url, '--messages', String(n), '--dir', dir]);
+function subscriberChild(kind: Kind, url: string, n: number, dir: string): BenchChild {
+  const { hostname, port } = new URL(url);
+  if (kind === 'python') return benchCommand(PYTHON, [path.join(__dirname, '..', '..', 'bench', 'pythonRecorder.py'), hostname, port, String(n), dir]);
+  if (kind === 'mosquitto_sub') return benchCommand(PYTHON, [path.join(__dirname, '..', '..', 'bench', 'mosquittoSubRecorder.py'), hostname, port, String(n), dir]);
+  return benchChild(__filename, ['--role', kind, '--url', url, '--messages', String(n), '--dir', dir]);
+}
+
+async function oneRun(kind: Kind, url: string, n: number, dir: string): Promise<SubscriberResult & { wallMs: number; pubMs: number }> {
+  await mkdir(dir, { recursive: true });
+  const sub = subscriberChild(kind, url, n, dir);
   await sub.ready;
   const pub = benchChild(__filename, ['--role', 'publisher', '--url', url, '--messages', String(n)]);
   const p = (await pub.done) as { startAt: number; endAt: number };
   const s = (await sub.done) as SubscriberResult;
+  await rm(dir, { recursive: true, force: true });
   return { ...s, wallMs: s.lastAt - p.startAt, pubMs: p.endAt - p.startAt };
 }
 
@@ -107,29 +145,32 @@ async function main(): Promise<void> {
   const m = await Mosquitto.start(['max_queued_messages 0']);
   console.log(`# bench:record — ${n.toLocaleString('en')} QoS 0 messages of ~${Buffer.byteLength(syntheticPayload(1, 'module/v1/ff/SVR3QA0022/state', Date.now()))} bytes, 50 topics; mosquitto ${m.url} (max_queued_messages 0, set_tcp_nodelay true)`);
   console.log(`# machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; ${runs} runs each, alternating\n`);
-  const results: Record<'ours' | 'bare', Awaited<ReturnType<typeof oneRun>>[]> = { ours: [], bare: [] };
+  const results = Object.fromEntries(KINDS.map((k) => [k, [] as Awaited<ReturnType<typeof oneRun>>[]])) as Record<Kind, Awaited<ReturnType<typeof oneRun>>[]>;
   try {
     for (let r = 0; r < runs; r++) {
-      const order: ('ours' | 'bare')[] = r % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours'];
+      // A different order each run: no subscriber always follows the same one.
+      const order = KINDS.map((_, i) => KINDS[(i + r) % KINDS.length]);
       for (const kind of order) {
         const x = await oneRun(kind, m.url, n, dir);
         results[kind].push(x);
-        console.log(`  run ${r + 1} ${kind}: received ${x.received}, lost ${n - x.received}, wall ${x.wallMs} ms (publisher ${x.pubMs} ms), RSS ${x.rssMiB.toFixed(0)} MiB, event-loop p99 ${x.p99.toFixed(1)} ms`);
+        console.log(`  run ${r + 1} ${kind}: received ${x.received}, lost ${n - x.received}, wall ${x.wallMs} ms (publisher ${x.pubMs} ms), CPU ${x.cpuSec.toFixed(2)} s, RSS ${x.rssMiB.toFixed(0)} MiB${x.stopMs !== undefined ? `, stop → index current ${x.stopMs} ms` : ''}`);
       }
     }
-    const med = (kind: 'ours' | 'bare', f: (x: Awaited<ReturnType<typeof oneRun>>) => number): number => median(results[kind].map(f));
-    const ratio = median(results.ours.map((o, i) => o.wallMs / results.bare[i].wallMs));
-    console.log('\n| subscriber | received (median) | lost (max) | wall time (median) | peak RSS | event-loop delay p99 / max |');
+    const med = (kind: Kind, f: (x: Awaited<ReturnType<typeof oneRun>>) => number): number => median(results[kind].map(f));
+    console.log('\n| subscriber | received (median) | lost (max) | wall time (median) | CPU s, user + sys (median) | peak RSS |');
     console.log('|---|---|---|---|---|---|');
-    for (const kind of ['ours', 'bare'] as const) {
+    for (const kind of KINDS) {
       const lost = Math.max(...results[kind].map((x) => n - x.received));
-      console.log(`| ${kind === 'ours' ? 'our recorder (.log, fsync 1 s)' : 'bare mqtt.js subscriber (counts)'} | ${med(kind, (x) => x.received)} | ${lost} | ${med(kind, (x) => x.wallMs)} ms | ${med(kind, (x) => x.rssMiB).toFixed(0)} MiB | ${med(kind, (x) => x.p99).toFixed(1)} / ${med(kind, (x) => x.maxDelay).toFixed(1)} ms |`);
+      console.log(`| ${LABELS[kind]} | ${med(kind, (x) => x.received)} | ${lost} | ${med(kind, (x) => x.wallMs)} ms | ${med(kind, (x) => x.cpuSec).toFixed(2)} s | ${med(kind, (x) => x.rssMiB).toFixed(0)} MiB |`);
     }
-    console.log(`\nwall time ours / bare (median of per-run ratios): ${ratio.toFixed(3)}`);
+    const ratio = (a: Kind, b: Kind, f: (x: Awaited<ReturnType<typeof oneRun>>) => number): string => median(results[a].map((o, i) => f(o) / f(results[b][i]))).toFixed(2);
+    console.log(`\nCPU ours / Python reference (median of per-run ratios): ${ratio('ours', 'python', (x) => x.cpuSec)}× (target ≤ 1)`);
+    console.log(`CPU ours / mosquitto_sub: ${ratio('ours', 'mosquitto_sub', (x) => x.cpuSec)}×; wall time ours / bare mqtt.js: ${ratio('ours', 'bare', (x) => x.wallMs)}×`);
+    console.log(`ours, stop → index current (median): ${med('ours', (x) => x.stopMs ?? 0)} ms (target ≤ 1000 ms); event-loop delay p99 ${med('ours', (x) => x.p99 ?? 0).toFixed(1)} ms`);
     if (memoryN > 0) {
       console.log(`\n# memory: ${memoryN.toLocaleString('en')} messages into one recording`);
       const ours = await oneRun('ours', m.url, memoryN, dir);
-      console.log(`  ours: received ${ours.received}, lost ${memoryN - ours.received}, wall ${ours.wallMs} ms, .log ${((ours.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, peak RSS ${ours.rssMiB.toFixed(0)} MiB, event-loop p99 ${ours.p99.toFixed(1)} ms`);
+      console.log(`  ours: received ${ours.received}, lost ${memoryN - ours.received}, wall ${ours.wallMs} ms, .log ${((ours.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, peak RSS ${ours.rssMiB.toFixed(0)} MiB, event-loop p99 ${(ours.p99 ?? 0).toFixed(1)} ms`);
     }
   } finally {
     await m.stop();
