@@ -77,7 +77,7 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
     h.disable();
     return { received, lastAt, rssMiB: peakRssMiB(), cpuSec: cpuSec(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6 };
   }
-  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
+  const rec = await SessionRecorder.start({ profile, outDir: dir, name: 'bench', index: process.env.BENCH_INDEX !== '0', subscribeQos: 0, syncMs: Number(process.env.BENCH_SYNC_MS ?? 1000) });
   process.stdout.write('ready\n');
   let seen = 0;
   while (Date.now() - lastArrival < 5000) {
@@ -95,10 +95,10 @@ async function subscriber(kind: 'ours' | 'bare', url: string, n: number, dir: st
   const result = await rec.stop();
   const lastAt = Date.now();
   h.disable();
-  if (result.error || !result.dbPath) throw new Error(`recorder: ${result.error ?? 'no index'}`);
+  if (result.error || (!result.dbPath && process.env.BENCH_INDEX !== '0')) throw new Error(`recorder: ${result.error ?? 'no index'}`);
   const st = await stat(result.logPath);
   await rm(result.logPath, { force: true });
-  await rm(result.dbPath, { force: true });
+  if (result.dbPath) await rm(result.dbPath, { force: true });
   return { received: result.stats.messages, lastAt, rssMiB: peakRssMiB(), cpuSec: cpuSec(), p99: h.percentile(99) / 1e6, maxDelay: h.max / 1e6, fileBytes: st.size, stopMs: lastAt - stopAt };
 }
 
@@ -145,17 +145,20 @@ async function main(): Promise<void> {
   const m = await Mosquitto.start(['max_queued_messages 0']);
   console.log(`# bench:record — ${n.toLocaleString('en')} QoS 0 messages of ~${Buffer.byteLength(syntheticPayload(1, 'module/v1/ff/SVR3QA0022/state', Date.now()))} bytes, 50 topics; mosquitto ${m.url} (max_queued_messages 0, set_tcp_nodelay true)`);
   console.log(`# machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; ${runs} runs each, alternating\n`);
+  // --only ours,python: a subset (profiling); the tables need every kind.
+  const only = (argValue('only') ?? KINDS.join(',')).split(',');
   const results = Object.fromEntries(KINDS.map((k) => [k, [] as Awaited<ReturnType<typeof oneRun>>[]])) as Record<Kind, Awaited<ReturnType<typeof oneRun>>[]>;
   try {
     for (let r = 0; r < runs; r++) {
       // A different order each run: no subscriber always follows the same one.
-      const order = KINDS.map((_, i) => KINDS[(i + r) % KINDS.length]);
+      const order = KINDS.map((_, i) => KINDS[(i + r) % KINDS.length]).filter((k) => only.includes(k));
       for (const kind of order) {
         const x = await oneRun(kind, m.url, n, dir);
         results[kind].push(x);
         console.log(`  run ${r + 1} ${kind}: received ${x.received}, lost ${n - x.received}, wall ${x.wallMs} ms (publisher ${x.pubMs} ms), CPU ${x.cpuSec.toFixed(2)} s, RSS ${x.rssMiB.toFixed(0)} MiB${x.stopMs !== undefined ? `, stop → index current ${x.stopMs} ms` : ''}`);
       }
     }
+    if (only.length < KINDS.length) return;
     const med = (kind: Kind, f: (x: Awaited<ReturnType<typeof oneRun>>) => number): number => median(results[kind].map(f));
     console.log('\n| subscriber | received (median) | lost (max) | wall time (median) | CPU s, user + sys (median) | peak RSS |');
     console.log('|---|---|---|---|---|---|');

@@ -31,6 +31,8 @@ export class LiveIndexer {
   private readonly insert: Statement;
   private readonly insertFts: Statement;
   private readonly putMeta: Statement;
+  private readonly putTopic: Statement;
+  private readonly putBucket: Statement;
   private offset: number;
   private lines: number;
   private messages: number;
@@ -70,6 +72,11 @@ export class LiveIndexer {
     this.insert = db.prepare(INSERT_MESSAGE);
     this.insertFts = db.prepare(INSERT_FTS);
     this.putMeta = db.prepare('INSERT OR REPLACE INTO session_meta(key, value) VALUES (?, ?)');
+    // Prepared once: preparing them for every row was a quarter of the indexer's time.
+    this.putTopic = db.prepare(`INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(topic) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes, first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)`);
+    this.putBucket = db.prepare(`INSERT INTO timeline_buckets(topic, bucket, count, first_id) VALUES (?, ?, ?, ?)
+      ON CONFLICT(topic, bucket) DO UPDATE SET count = count + excluded.count, first_id = MIN(first_id, excluded.first_id)`);
   }
 
   /** A new live index at `dbPath` (which must not exist yet). */
@@ -216,20 +223,10 @@ export class LiveIndexer {
   }
 
   private writeSummaries(topics: Map<string, TopicTally>, buckets: Map<string, { count: number; first: number }>): void {
-    for (const [topic, t] of topics) {
-      this.db.run(
-        `INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(topic) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes, first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)`,
-        [topic, t.count, t.bytes, t.first, t.last],
-      );
-    }
+    for (const [topic, t] of topics) this.putTopic.run([topic, t.count, t.bytes, t.first, t.last]);
     for (const [key, b] of buckets) {
       const sep = key.lastIndexOf('\u0000');
-      this.db.run(
-        `INSERT INTO timeline_buckets(topic, bucket, count, first_id) VALUES (?, ?, ?, ?)
-         ON CONFLICT(topic, bucket) DO UPDATE SET count = count + excluded.count, first_id = MIN(first_id, excluded.first_id)`,
-        [key.slice(0, sep), Number(key.slice(sep + 1)), b.count, b.first],
-      );
+      this.putBucket.run([key.slice(0, sep), Number(key.slice(sep + 1)), b.count, b.first]);
     }
   }
 
@@ -280,6 +277,8 @@ export class LiveIndexer {
     finalizeQuietly(this.insert);
     finalizeQuietly(this.insertFts);
     finalizeQuietly(this.putMeta);
+    finalizeQuietly(this.putTopic);
+    finalizeQuietly(this.putBucket);
     if (this.db.isOpen) this.db.close();
   }
 }
