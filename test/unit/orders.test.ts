@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { MAX_TRANSITIONS, type OrdersResult, OrderTracker, type TrackedMessage, findOrderIds } from '../../src/core/analysis/orderTracker';
+import { MAX_TRACKED_WORKPIECES, MAX_TRANSITIONS, type OrdersResult, OrderTracker, type TrackedMessage, findOrderIds } from '../../src/core/analysis/orderTracker';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { openSessionSource } from '../../src/core/session/sessionSource';
 import { SAMPLE_SESSIONS } from '../helpers';
@@ -330,6 +330,23 @@ describe('order tracker', () => {
       assert.deepEqual(later.orders[0].fts, ['F1']);
       assert.deepEqual(later.requests[0].orderIds, ['x']);
       assert.doesNotThrow(() => JSON.stringify(later));
+    });
+
+    it('keeps a summary bounded when an order names ever more workpieces; detail keeps them all', () => {
+      const summary = new OrderTracker({ detail: false });
+      const full = new OrderTracker({ detail: true });
+      for (let i = 0; i < MAX_TRACKED_WORKPIECES + 50; i++) {
+        const m = msg('module/v1/ff/S1/state', { orderId: 'many', workpieceId: `wp${i}` });
+        summary.add(m);
+        full.add(m);
+      }
+      const s = summary.result().orders[0];
+      assert.equal(s.workpieceCount, MAX_TRACKED_WORKPIECES);
+      assert.equal(s.moreWorkpieces, true);
+      assert.equal(s.messages, MAX_TRACKED_WORKPIECES + 50);
+      const f = full.result().orders[0];
+      assert.equal(f.workpieceCount, MAX_TRACKED_WORKPIECES + 50);
+      assert.equal(f.moreWorkpieces, undefined);
     });
   });
 

@@ -11,7 +11,7 @@ import type { ModuleKnowledge, OrdersResult } from './orderTypes';
  * million messages). Raise the version whenever the tracker's result changes: an index
  * holding another version is read by the pass again.
  */
-export const ORDER_CACHE_VERSION = 1;
+export const ORDER_CACHE_VERSION = 2;
 
 const CREATE_ORDER_CACHE = 'CREATE TABLE order_cache (version INTEGER NOT NULL, result TEXT NOT NULL, modules TEXT NOT NULL)';
 

@@ -54,6 +54,7 @@ export function ordersResult(state: TrackerState): OrdersResult {
       workpieceCount: o.workpieces.size,
     };
     // Optional facts only when the payloads gave them (no `undefined` keys).
+    if (o.moreWorkpieces) summary.moreWorkpieces = true;
     if (o.type !== undefined) summary.type = o.type;
     if (o.workpieceType !== undefined) summary.workpieceType = o.workpieceType;
     if (o.state !== undefined) summary.state = o.state;

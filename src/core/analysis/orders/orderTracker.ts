@@ -17,7 +17,7 @@
  *   the order it starts.
  * - `ccu/state/layout`: `{modules: [{type, serialNumber}]}`.
  */
-import { CACHE_LIMIT, type Deferred, KIND_BITS, MAX_TRANSITIONS, NO_MESSAGE, type OrdersResult, type OrderState, type ModuleKnowledge, type OrderTrackerOptions, type OrderTransition, type RequestState, type Scope, type TopicInfo, type TrackedMessage, type WorkpieceKind, type WorkpieceState } from './orderTypes';
+import { CACHE_LIMIT, type Deferred, KIND_BITS, MAX_TRACKED_WORKPIECES, MAX_TRANSITIONS, NO_MESSAGE, type OrdersResult, type OrderState, type ModuleKnowledge, type OrderTrackerOptions, type OrderTransition, type RequestState, type Scope, type TopicInfo, type TrackedMessage, type WorkpieceKind, type WorkpieceState } from './orderTypes';
 import { addSerial, isEarlier, isLaterOrSame, isObject, isStockList, mentionsOrderWords, nonEmpty, orderIdValue, reverseFrom, topicInfoOf, workpieceColour } from './orderValues';
 import { type TrackerState, ordersResult } from './orderResult';
 
@@ -289,7 +289,8 @@ export class OrderTracker implements TrackerState {
     if (o && w.lastOrder !== o) {
       // The canonical id string (pointer-equal on later lookups); the last pair is cached.
       w.lastOrder = o;
-      o.workpieces.add(w.id);
+      if (this.detail || o.workpieces.size < MAX_TRACKED_WORKPIECES || o.workpieces.has(w.id)) o.workpieces.add(w.id);
+      else o.moreWorkpieces = true;
     }
   }
 
@@ -441,6 +442,7 @@ export class OrderTracker implements TrackerState {
         serials: new Set(),
         lastSerial: '',
         workpieces: new Set(),
+        moreWorkpieces: false,
       };
       this.orders.set(orderId, o);
     }
