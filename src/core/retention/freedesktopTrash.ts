@@ -158,8 +158,10 @@ export async function restoreFromTrash(t: TrashedFile): Promise<void> {
   await rm(t.info, { force: true });
 }
 
-/** `moveToTrash` as prune's mover: where the file went, and how to put it back. */
-export async function freedesktopMover(file: string): Promise<{ where: string; restore: () => Promise<void> }> {
-  const t = await moveToTrash(file);
-  return { where: t.trashedAs, restore: () => restoreFromTrash(t) };
+/** `moveToTrash` as prune's mover: where each file went, and how to put it back. */
+export function freedesktopMover(options: TrashOptions = {}): (file: string) => Promise<{ where: string; restore: () => Promise<void> }> {
+  return async (file) => {
+    const t = await moveToTrash(file, options);
+    return { where: t.trashedAs, restore: () => restoreFromTrash(t) };
+  };
 }
