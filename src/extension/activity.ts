@@ -25,7 +25,11 @@ export interface RunningReplay {
  * What runs right now — a recording, a replay, the embedded broker — and the one
  * status-bar item that shows it. Views and commands read it; it tells them of changes.
  */
+/** How long closing waits for the recording and the broker to end. */
+const SHUTDOWN_MS = 4000;
+
 export class Activity extends Disposable {
+  private stopping: Promise<void> | undefined;
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private readonly status = this.register(vscode.window.createStatusBarItem('mqttSessions.activity', vscode.StatusBarAlignment.Left, 50));
@@ -96,10 +100,24 @@ export class Activity extends Disposable {
     this.changed.fire();
   }
 
+  /**
+   * Ends what runs when VS Code closes the extension: the recording's `session_end` line
+   * is written (its index is finished too, or by recovery at the next start when VS Code
+   * stops waiting), the replay stops, the embedded broker closes. Settles within
+   * SHUTDOWN_MS: VS Code waits for `deactivate` only a few seconds.
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      const recording = this.recording?.recorder.stop('stopped', 'VS Code closed the extension');
+      this.replay?.replayer.stop();
+      const broker = this.broker?.close();
+      await Promise.race([Promise.allSettled([recording, broker]), new Promise((r) => setTimeout(r, SHUTDOWN_MS))]);
+    })();
+    return this.stopping;
+  }
+
   override dispose(): void {
-    void this.recording?.recorder.stop('stopped', 'VS Code closed the extension');
-    this.replay?.replayer.stop();
-    void this.broker?.close();
+    void this.shutdown();
     super.dispose();
   }
 }

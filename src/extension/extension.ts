@@ -35,6 +35,11 @@ class MqttSessionsExtension extends Disposable {
   private readonly log = this.register(new ExtensionLog());
   private readonly activity = this.register(new Activity());
   private readonly choices: Choices;
+
+  /** Ends recording, replay and broker; everything else is disposed through context.subscriptions. */
+  shutdown(): Promise<void> {
+    return this.activity.shutdown();
+  }
   private readonly deps: RecordingDeps;
 
   constructor(context: vscode.ExtensionContext) {
@@ -172,10 +177,16 @@ class MqttSessionsExtension extends Disposable {
   }
 }
 
+let running: MqttSessionsExtension | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(new MqttSessionsExtension(context));
+  running = new MqttSessionsExtension(context);
+  context.subscriptions.push(running);
 }
 
-export function deactivate(): void {
-  /* everything is disposed through context.subscriptions */
+/** Returns the promise VS Code waits for: a recording must write its `session_end` line (issue 18). */
+export function deactivate(): Promise<void> | undefined {
+  const ext = running;
+  running = undefined;
+  return ext?.shutdown();
 }
