@@ -4,6 +4,7 @@ import { manageBrokerProfiles, requireTrust } from './brokerPicker';
 import { Choices } from './choices';
 import { allPreloads, filesToSend, replaySession, sendFiles, sessionArg, stopReplay, toggleReplayPause } from './commands/publishCommands';
 import { type RecordingDeps, offerRecovery, pauseRecording, resumeRecording, startRecording, stopRecording } from './commands/recordingCommands';
+import { pruneSessions, setSessionPinned } from './commands/retentionCommands';
 import {
   deleteSession,
   exportSession,
@@ -113,6 +114,9 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.exportSession': (arg) => exportSession(arg),
       'mqttSessions.importSession': () => importSession(this.log),
       'mqttSessions.deleteSession': (arg) => deleteSession(arg),
+      'mqttSessions.pruneSessions': () => pruneSessions(this.log),
+      'mqttSessions.pinSession': (arg) => setSessionPinned(arg, true),
+      'mqttSessions.unpinSession': (arg) => setSessionPinned(arg, false),
       'mqttSessions.manageBrokerProfiles': () => manageBrokerProfiles(context.secrets),
       'mqttSessions.startEmbeddedBroker': () => this.startBroker(),
       'mqttSessions.stopEmbeddedBroker': () => this.stopBroker(),

@@ -53,6 +53,11 @@ export interface RetentionScan {
 
 const PART = /^(.+?)\.part-.+$/;
 
+/** The session a part belongs to: `<name>.part-<NAME>` → `<name>`; any other name is its own. */
+export function sessionBaseName(name: string): string {
+  return PART.exec(name)?.[1] ?? name;
+}
+
 function kindOf(e: Dirent): string {
   if (e.isSymbolicLink()) return 'a symlink';
   if (e.isDirectory()) return 'a folder';
@@ -87,7 +92,7 @@ export async function scanRetentionFolder(dir: string): Promise<RetentionScan> {
   const entries = await readdir(dir, { withFileTypes: true });
   const groups = new Map<string, SessionGroup>();
   const groupOf = (name: string): SessionGroup => {
-    const base = PART.exec(name)?.[1] ?? name;
+    const base = sessionBaseName(name);
     let g = groups.get(base);
     if (!g) groups.set(base, (g = { name: base, dir, files: [], bytes: 0, lastWrittenMs: 0, logsToCheck: [path.join(dir, `${base}.log`)], obstacles: [] }));
     return g;
