@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { type Database, finalizeQuietly } from '../db/sqlite';
+import { topicTotals } from '../index/topicTotals';
 import { topicMatches, topicNameProblem } from '../mqtt/topicFilter';
 import { sendTestTopics, testTopicFilesOf, type SendResult } from '../send/testTopicSender';
 import type { SessionFiles } from '../session/sessionFiles';
@@ -186,23 +188,56 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
     return !exclude.some((f) => topicMatches(f, topic));
   }
 
-  /** Messages of one pass: the filters and the range over the whole session, streamed. */
+  /** In the replay: within the range (as offsets from the session's first message) and the topic filters. */
+  private inPass(offsetMs: number, topic: string): boolean {
+    const { fromMs, toMs } = this.options;
+    return offsetMs >= fromMs && (toMs === undefined || offsetMs <= toMs) && this.included(topic);
+  }
+
+  /**
+   * Messages of one pass (the progress total): counted by the session's current index when
+   * it has one (per included topic, on its (topic, time) index), else streamed once.
+   */
   private async countPass(): Promise<number> {
     const source = await openSessionSource(this.files, { naive: this.options.naive as NaiveTimeZone });
-    let n = 0;
-    let first: number | undefined;
     try {
+      if (source.index) return this.countIndexed(source.index.db);
+      let n = 0;
+      let first: number | undefined;
       for await (const batch of source.batches()) {
         for (const m of batch) {
           first ??= m.tsMs;
-          const off = m.tsMs - first;
-          if (off >= this.options.fromMs && (this.options.toMs === undefined || off <= this.options.toMs) && this.included(m.topic)) n++;
+          if (this.inPass(m.tsMs - first, m.topic)) n++;
         }
       }
+      return n;
     } finally {
       source.close();
     }
-    return n;
+  }
+
+  private countIndexed(db: Database): number {
+    const head = db.get('SELECT ts_ms FROM mqtt_messages ORDER BY id LIMIT 1');
+    if (!head) return 0;
+    const first = Number(head.ts_ms);
+    const { fromMs, toMs } = this.options;
+    // The range as the pass tests it (offsets from the first message, in doubles), the
+    // index narrowed by a millisecond's margin around it.
+    const stmt = db.prepare(
+      `SELECT COUNT(*) AS n FROM mqtt_messages WHERE topic = ? AND ts_ms >= ? AND ts_ms - ? >= ?
+       ${toMs === undefined ? '' : 'AND ts_ms <= ? AND ts_ms - ? <= ?'}`,
+    );
+    try {
+      let n = 0;
+      for (const t of topicTotals(db)) {
+        if (!this.included(t.topic)) continue;
+        const params = [t.topic, first + fromMs - 1, first, fromMs, ...(toMs === undefined ? [] : [first + toMs + 1, first, toMs])];
+        n += Number(stmt.get(params)?.n ?? 0);
+      }
+      return n;
+    } finally {
+      finalizeQuietly(stmt);
+    }
   }
 
   private publish(topic: string, payload: Buffer, qos: QoS, retain: boolean): void {
@@ -298,7 +333,7 @@ export class SessionReplayer extends EventEmitter<ReplayerEvents> {
           if (this.stopped || this.publishError) return;
           first ??= m.tsMs;
           const off = m.tsMs - first;
-          if (off < o.fromMs || (o.toMs !== undefined && off > o.toMs) || !this.included(m.topic)) continue;
+          if (!this.inPass(off, m.topic)) continue;
           const rel = off - o.fromMs;
           if (wallStart === 0) {
             // The clock starts at the first message sent, not before the first read.
