@@ -50,8 +50,9 @@ function killed(child: ChildProcess): Promise<void> {
   });
 }
 
+after(removeTempDirs);
+
 describe('retention: prune plan', () => {
-  after(removeTempDirs);
   it('reads ages and sizes, and names the wrong field in one line', () => {
     assert.equal(parseAge('30d'), 30 * DAY);
     assert.equal(parseAge('2w'), 14 * DAY);

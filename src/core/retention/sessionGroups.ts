@@ -134,6 +134,9 @@ export async function scanRetentionFolder(dir: string): Promise<RetentionScan> {
       g.obstacles.push({ kind: 'unreadable', file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
     }
   }
-  for (const g of groups.values()) g.logsToCheck = [...new Set(g.logsToCheck)].sort();
+  for (const g of groups.values()) {
+    g.logsToCheck = [...new Set(g.logsToCheck)].sort();
+    g.files.sort((a, b) => a.path.localeCompare(b.path));
+  }
   return { dir, groups: [...groups.values()].filter((g) => g.files.length > 0 || g.obstacles.length > 0).sort((a, b) => a.name.localeCompare(b.name)), ignored };
 }
