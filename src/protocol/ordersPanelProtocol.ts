@@ -3,7 +3,7 @@
  * (src/extension/panels/ordersPanel.ts). The extension validates what the webview sends.
  */
 import { z } from 'zod';
-import type { OrderSummary, ProductionRequest, WorkpieceSummary } from '../core/analysis/orderTracker';
+import type { OrderSummary, ProductionRequest, WorkpieceSummary } from './orderShapes';
 
 export { ORDERS_PANEL_VIEW_TYPE } from './panelViewTypes';
 

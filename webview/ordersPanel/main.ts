@@ -2,7 +2,7 @@
  * Browser side of the orders panel: the order list, one order's chain grouped by module
  * and FTS, production requests and workpieces. Every value is set as text.
  */
-import type { OrderSummary, OrderTransition } from '../../src/core/analysis/orderTracker';
+import type { OrderSummary, OrderTransition } from '../../src/protocol/orderShapes';
 import type { OrderListItem, OrdersPanelEvent, OrdersPanelRequest, OrdersPanelState } from '../../src/protocol/ordersPanelProtocol';
 
 interface VsCodeApi {
