@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureIndex } from '../../src/core/index/sessionIndex';
 import { resolveSession } from '../../src/core/session/sessionFiles';
 import { summarizeSession } from '../../src/core/session/sessionSummary';
-import { cachedSummary } from '../../src/core/session/summaryCache';
-import { copyOfSamples, removeTempDirs, tempDir } from '../helpers';
+import { cachedSummary, forgetSummariesInMemory } from '../../src/core/session/summaryCache';
+import { SAMPLE_SESSIONS, copyOfSamples, removeTempDirs, tempDir } from '../helpers';
 
 describe('summaries kept across restarts', () => {
   after(removeTempDirs);
@@ -18,11 +18,14 @@ describe('summaries kept across restarts', () => {
     assert.deepEqual(await cachedSummary(files, 'utc', cache), fresh);
     const [entry] = await readdir(cache);
     assert.match(entry, /^[0-9a-f]{40}\.json$/);
-    // Served from the cache: a mark put into the entry comes back.
+    // Served from memory first (no file read), then, in a new process, from the file: a
+    // mark put into the entry comes back only then.
     const file = path.join(cache, entry);
     const stored = JSON.parse(await readFile(file, 'utf8')) as { key: string; summary: { messages: number } };
     stored.summary.messages = -1;
     await writeFile(file, JSON.stringify(stored));
+    assert.equal((await cachedSummary(files, 'utc', cache)).messages, fresh.messages);
+    forgetSummariesInMemory();
     assert.equal((await cachedSummary(files, 'utc', cache)).messages, -1);
     // Another reading of naive times, or a touched file, is another summary.
     assert.equal((await cachedSummary(files, 'local', cache)).messages, fresh.messages);
@@ -41,6 +44,19 @@ describe('summaries kept across restarts', () => {
     assert.equal(after.format, 'db-index');
     assert.equal(after.messages, before.messages);
     assert.deepEqual(after.topicCounts, before.topicCounts);
+  });
+
+  it('a session that cannot be summarised keeps its error until it changes', async () => {
+    const dir = await tempDir();
+    const cache = await tempDir();
+    const db = path.join(dir, 'broken_20260101_000000.db');
+    await writeFile(db, 'not SQLite at all');
+    const files = await resolveSession(db);
+    const first = await cachedSummary(files, 'utc', cache).then(() => '', (e: Error) => e.message);
+    assert.match(first, /broken_20260101_000000\.db/);
+    assert.equal(await cachedSummary(files, 'utc', cache).then(() => '', (e: Error) => e.message), first);
+    await copyFile(path.join(SAMPLE_SESSIONS, 'default_test_session.db'), db);
+    assert.ok((await cachedSummary(files, 'utc', cache)).messages > 0, 'read again once the file changed');
   });
 
   it('a cache that cannot be written only costs time', async () => {

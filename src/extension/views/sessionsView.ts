@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { SessionSummary } from '../../core/session/sessionSummary';
-import { summarySourceKey } from '../../core/session/summaryKey';
 import { formatDuration } from '../../core/util/units';
 import { coreWorker } from '../coreWorker';
 import { Disposable } from '../lifecycle';
@@ -23,7 +22,6 @@ const MAX_TOPICS = 500;
 export class SessionsView extends Disposable implements vscode.TreeDataProvider<SessionsNode> {
   private readonly changed = this.register(new vscode.EventEmitter<SessionsNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly summaries = new Map<string, { key: string; summary?: SessionSummary; error?: string }>();
   private refreshTimer: NodeJS.Timeout | undefined;
 
   /** `summaryCache`: where summaries are kept across restarts (the extension's global storage). */
@@ -67,21 +65,14 @@ export class SessionsView extends Disposable implements vscode.TreeDataProvider<
     return [];
   }
 
+  /** From the core worker, which keeps the one cache of summaries (memory and disk). */
   private async summaryOf(files: SessionFiles): Promise<{ summary?: SessionSummary; error?: string }> {
-    const naive = readSettings().naiveTimestamps;
-    const key = await summarySourceKey(files, naive);
-    const id = path.join(files.dir, files.name);
-    const cached = this.summaries.get(id);
-    if (cached?.key === key) return cached;
-    let entry: { key: string; summary?: SessionSummary; error?: string };
     try {
       // In the core worker: a large session's index would block the extension host.
-      entry = { key, summary: await (await coreWorker()).folder('summarize', files, naive, this.summaryCache) };
+      return { summary: await (await coreWorker()).folder('summarize', files, readSettings().naiveTimestamps, this.summaryCache) };
     } catch (err) {
-      entry = { key, error: (err as Error).message };
+      return { error: (err as Error).message };
     }
-    this.summaries.set(id, entry);
-    return entry;
   }
 
   getTreeItem(node: SessionsNode): vscode.TreeItem {
