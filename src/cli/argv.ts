@@ -6,6 +6,17 @@ export interface OptionSpec {
   value?: boolean;
   /** May be given several times (values collect in a list). */
   repeat?: boolean;
+  /** The value's placeholder in the help (`FILE` in `--out FILE`). */
+  arg?: string;
+  /** One line for the command's help. */
+  help?: string;
+}
+
+/** `--help` or `-h` among a command's arguments: its help is printed, nothing is run. */
+export class HelpRequest extends Error {
+  constructor(readonly options: Record<string, OptionSpec>) {
+    super('help requested');
+  }
 }
 
 export interface ParsedArgs {
@@ -13,8 +24,13 @@ export interface ParsedArgs {
   options: Record<string, string | boolean | string[]>;
 }
 
-/** `--name value`, `--name=value`, flags, `--` ends options. Unknown options are usage errors. */
+/**
+ * `--name value`, `--name=value`, flags, `--` ends options. Unknown options are usage
+ * errors; `--help` or `-h` (before `--`) throws a HelpRequest with the spec.
+ */
 export function parseArgs(argv: readonly string[], spec: Record<string, OptionSpec>): ParsedArgs {
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) throw new HelpRequest(spec);
   const positionals: string[] = [];
   const options: ParsedArgs['options'] = {};
   for (let i = 0; i < argv.length; i++) {

@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { type BrokerProfile, parseBrokerProfile, profileFromUrl } from '../core/mqtt/brokerProfile';
+import { read } from 'read';
+import { type BrokerProfile, parseBrokerProfile, profileFromUrl, profileUrl } from '../core/mqtt/brokerProfile';
 import { type OptionSpec, type ParsedArgs, UsageError, stringOption } from './argv';
 
 export const BROKER_OPTIONS: Record<string, OptionSpec> = {
-  broker: { value: true },
-  profile: { value: true },
-  profiles: { value: true },
-  username: { value: true },
-  'client-id': { value: true },
-  'mqtt-version': { value: true },
+  broker: { value: true, arg: 'URL', help: 'the broker: mqtt://[user@]host:port (also mqtts, ws, wss); default mqtt://localhost:1883' },
+  profile: { value: true, arg: 'NAME', help: 'a broker profile by name (from --profiles)' },
+  profiles: { value: true, arg: 'FILE', help: 'where the profiles are: JSON with "mqttSessions.brokers" (default .vscode/settings.json)' },
+  username: { value: true, arg: 'USER', help: 'the user name (the password: MQTT_SESSIONS_PASSWORD, or asked on a terminal)' },
+  'client-id': { value: true, arg: 'ID', help: 'the MQTT client id' },
+  'mqtt-version': { value: true, arg: '3.1.1|5', help: 'the MQTT protocol version' },
 };
 
 export const PASSWORD_ENV = 'MQTT_SESSIONS_PASSWORD';
@@ -17,7 +18,8 @@ export const PASSWORD_ENV = 'MQTT_SESSIONS_PASSWORD';
 /**
  * `--broker URL` or `--profile NAME` (from `--profiles FILE`, default the workspace's
  * `.vscode/settings.json`, key `mqttSessions.brokers`). The password never comes from
- * a file: `MQTT_SESSIONS_PASSWORD`, or nothing.
+ * a file: `MQTT_SESSIONS_PASSWORD`, else asked on a terminal when there is a user name,
+ * else nothing (a pipe is never asked: a script must not hang).
  */
 export async function brokerFromArgs(args: ParsedArgs): Promise<{ profile: BrokerProfile; password?: string }> {
   const url = stringOption(args, 'broker');
@@ -31,7 +33,26 @@ export async function brokerFromArgs(args: ParsedArgs): Promise<{ profile: Broke
   const version = stringOption(args, 'mqtt-version');
   if (version && version !== '3.1.1' && version !== '5') throw new UsageError('--mqtt-version must be 3.1.1 or 5');
   profile = { ...profile, ...(username ? { username } : {}), ...(clientId ? { clientId } : {}), ...(version ? { mqttVersion: version as '3.1.1' | '5' } : {}) };
-  return { profile, password: process.env[PASSWORD_ENV] || undefined };
+  return { profile, password: process.env[PASSWORD_ENV] || (profile.username ? await askPassword(profile) : undefined) };
+}
+
+/** On a terminal (stdin and stderr), without echo; undefined on a pipe or for an empty answer. */
+async function askPassword(profile: BrokerProfile): Promise<string | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  let answer: string;
+  try {
+    answer = await read({
+      prompt: `Password for ${profile.username} at ${profileUrl(profile)} (or set ${PASSWORD_ENV}): `,
+      silent: true,
+      replace: '',
+      input: process.stdin,
+      output: process.stderr,
+    });
+  } catch {
+    // Ctrl-C or Ctrl-D at the prompt.
+    throw new Error('no password given');
+  }
+  return answer || undefined;
 }
 
 async function loadProfile(name: string, file: string): Promise<BrokerProfile> {

@@ -6,12 +6,10 @@ import { renderAlertReport } from '../../core/monitoring/alertReport';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, formatPercent } from '../../core/monitoring/alertRules';
 import { HealthMonitor, type HealthSnapshot } from '../../core/monitoring/healthCheck';
 import { mqttRoundTripProbe } from '../../core/monitoring/mqttProbe';
-import { type ParsedArgs, UsageError, expectPositionals, parseArgs, stringOption } from '../argv';
+import { type ParsedArgs, UsageError, stringOption } from '../argv';
+import { defineCommand } from '../command';
 import { formatBytes } from '../../core/util/units';
 import { table } from '../terminal';
-
-const USAGE =
-  'monitor [--log-dir DIR] [--once] [--interval SECONDS] [--report FILE] [--recording FILE]... [--broker URL] [--max-growth PCT] [--max-error-rate PCT] [--max-response-time SECONDS]';
 
 /**
  * Sizes of the last check, kept in the log folder so that `monitor --once` from a
@@ -48,19 +46,27 @@ function statusTable(s: HealthSnapshot): string {
   return `checked ${s.time}\n${table(['COMPONENT', 'VALUE', ''], rows)}`;
 }
 
-export async function monitorCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    'log-dir': { value: true },
-    once: {},
-    interval: { value: true },
-    report: { value: true },
-    recording: { value: true, repeat: true },
-    broker: { value: true },
-    'max-growth': { value: true },
-    'max-error-rate': { value: true },
-    'max-response-time': { value: true },
-  });
-  expectPositionals(args, 0, 0, USAGE);
+export const monitorCommand = defineCommand({
+  name: 'monitor',
+  usage: '',
+  summary: 'log size and growth, error rate, broker round trip; alerts',
+  description: 'Watches the log folder (size and growth, error rate) and the broker (round trip); alerts past the limits.',
+  notes: 'monitor --once exits 1 when an alert fired; without it the checks repeat until Ctrl-C.',
+  options: {
+    'log-dir': { value: true, arg: 'DIR', help: 'the log folder (default logs)' },
+    once: { help: 'one check, then exit (for a scheduler: growth is measured since the last run)' },
+    interval: { value: true, arg: 'SECONDS', help: 'the pause between checks (default 60)' },
+    report: { value: true, arg: 'FILE', help: 'write the alert report to this file too' },
+    recording: { value: true, repeat: true, arg: 'FILE', help: 'also watch the size of this recording' },
+    broker: { value: true, arg: 'URL', help: 'measure the round trip of a message through this broker' },
+    'max-growth': { value: true, arg: 'PCT', help: 'alert when a file grows more than this between checks (default 50)' },
+    'max-error-rate': { value: true, arg: 'PCT', help: 'alert when more log lines are errors (default 10)' },
+    'max-response-time': { value: true, arg: 'SECONDS', help: 'alert when the round trip takes longer (default 2)' },
+  },
+  run: monitor,
+});
+
+async function monitor(args: ParsedArgs): Promise<number> {
   const logDir = stringOption(args, 'log-dir') ?? 'logs';
   const once = args.options.once === true;
   const intervalSec = numberOption(args, 'interval') ?? 60;

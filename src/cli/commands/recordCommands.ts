@@ -1,22 +1,18 @@
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../../core/broker/embeddedBroker';
-import { closeClient, connectBroker } from '../../core/mqtt/brokerConnection';
-import { profileFromUrl, profileUrl } from '../../core/mqtt/brokerProfile';
+import { profileUrl } from '../../core/mqtt/brokerProfile';
 import type { ExclusionPreset } from '../../core/record/exclusions';
 import type { RecorderResult, RecorderStats } from '../../core/record/recorderStats';
 import { SessionRecorder } from '../../core/record/sessionRecorder';
 import { type LiveRecording, finalizeInterrupted, findInterrupted } from '../../core/record/sessionRecovery';
-import { replayAndCheck } from '../../core/replay/replayCheck';
 import { TopicRecorder, type TopicCaptureResult, captureTopicsFromSession } from '../../core/record/topicRecorder';
 import { openSessionSource } from '../../core/session/sessionSource';
-import { FactorySimulator } from '../../core/simulator/factorySimulator';
 import { resolveSession } from '../../core/session/sessionFiles';
-import { summarizeSession } from '../../core/session/sessionSummary';
 import { parseDuration } from '../../core/session/timestamps';
-import { type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
+import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, stringOption } from '../argv';
 import { BROKER_OPTIONS, brokerFromArgs, parseSize } from '../brokerOptions';
+import { defineCommand } from '../command';
 import { formatBytes, formatDuration } from '../../core/util/units';
-import { table } from '../terminal';
 
 function durationOption(args: ParsedArgs, name: string): number | undefined {
   const v = stringOption(args, name);
@@ -32,7 +28,7 @@ function statsLine(s: RecorderStats): string {
 }
 
 /** Shows live figures on a terminal; finalises on Ctrl-C (a second Ctrl-C exits at once). */
-async function runRecorder(recorder: SessionRecorder, quiet = false): Promise<RecorderResult> {
+export async function runRecorder(recorder: SessionRecorder, quiet = false): Promise<RecorderResult> {
   const tty = process.stderr.isTTY === true && !quiet;
   recorder.on('stats', (s) => {
     if (tty) process.stderr.write(`\r\x1b[K${statsLine(s)}`);
@@ -57,26 +53,40 @@ async function runRecorder(recorder: SessionRecorder, quiet = false): Promise<Re
   }
 }
 
-export async function recordCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
+/** What a broker is filtered by, for the recorders. */
+const FILTERS: Record<string, OptionSpec> = {
+  topic: { value: true, repeat: true, arg: 'F', help: 'subscribe to this topic filter (default #)' },
+  exclude: { value: true, repeat: true, arg: 'F', help: 'leave out topics matching this filter' },
+  preset: { value: true, arg: 'none|no_cam|analysis', help: 'a set of exclusions: no_cam leaves out the camera, analysis also the sensor topics' },
+};
+
+export const recordCommand = defineCommand({
+  name: 'record',
+  usage: '(--broker URL | --profile NAME)',
+  summary: 'record a broker into a session (Ctrl-C stops)',
+  description: 'Records a broker into <out>/<name>_<UTC stamp>.log, then indexes it; live figures on a terminal; Ctrl-C stops and finalises.',
+  notes:
+    'A broker that is down is waited for (for ever unless --connect-timeout) and reconnected within 1 s of coming back. An interrupted recording of the folder is closed as interrupted at the next start.',
+  options: {
     ...BROKER_OPTIONS,
-    topic: { value: true, repeat: true },
-    exclude: { value: true, repeat: true },
-    preset: { value: true },
-    out: { value: true },
-    name: { value: true },
-    duration: { value: true },
-    'max-messages': { value: true },
-    'max-bytes': { value: true },
-    resume: { value: true },
-    'connect-timeout': { value: true },
-    'clean-session': {},
-    'session-expiry': { value: true },
-    qos: { value: true },
-    'no-index': {},
-    quiet: {},
-  });
-  expectPositionals(args, 0, 0, 'record (--broker URL | --profile NAME) [--topic F]... [--exclude F]... [--preset none|no_cam|analysis] [--out DIR] [--name N] [--duration 30s] [--max-messages N] [--max-bytes N] [--connect-timeout 30s] [--qos 0|1|2] [--clean-session] [--session-expiry 1h]');
+    ...FILTERS,
+    out: { value: true, arg: 'DIR', help: 'the folder of the recording (default sessions)' },
+    name: { value: true, arg: 'N', help: 'the name before the UTC stamp (default session)' },
+    duration: { value: true, arg: '30s', help: 'stop after this long' },
+    'max-messages': { value: true, arg: 'N', help: 'stop after N messages' },
+    'max-bytes': { value: true, arg: '10MB', help: 'stop when the .log reaches this size' },
+    resume: { value: true, arg: 'SESSION', help: 'continue an interrupted recording, with its client id' },
+    'connect-timeout': { value: true, arg: '30s', help: 'give up when the broker cannot be reached for this long' },
+    qos: { value: true, arg: '0|1|2', help: 'the subscription QoS (default 2)' },
+    'clean-session': { help: 'no persistent broker session (by default kept for QoS 1 and 2)' },
+    'session-expiry': { value: true, arg: '1h', help: 'how long the broker keeps the session (MQTT 5)' },
+    'no-index': { help: 'write the .log only' },
+    quiet: { help: 'no live figures or events on stderr' },
+  },
+  run: record,
+});
+
+async function record(args: ParsedArgs): Promise<number> {
   const { profile, password } = await brokerFromArgs(args);
   const maxBytesText = stringOption(args, 'max-bytes');
   const maxBytes = maxBytesText === undefined ? undefined : parseSize(maxBytesText);
@@ -133,18 +143,24 @@ function printResult(result: RecorderResult): number {
 }
 
 /** The topic recorder: test-topic files from a broker or from a recorded session. */
-export async function recordTopicsCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
+export const recordTopicsCommand = defineCommand({
+  name: 'record-topics',
+  usage: '(--broker URL | --profile NAME | --session SESSION)',
+  summary: 'test-topic files from a broker or a session',
+  description: 'The first message of each topic as test-topic JSON files (every message of --every topics, numbered __000001), from a broker or a recorded session.',
+  notes: 'Files already there are kept.',
+  options: {
     ...BROKER_OPTIONS,
-    session: { value: true },
-    topic: { value: true, repeat: true },
-    every: { value: true, repeat: true },
-    exclude: { value: true, repeat: true },
-    preset: { value: true },
-    out: { value: true },
-    duration: { value: true },
-  });
-  expectPositionals(args, 0, 0, 'record-topics (--broker URL | --profile NAME | --session SESSION) [--topic F]... [--every F]... [--exclude F]... [--preset P] [--out DIR] [--duration 30s]');
+    session: { value: true, arg: 'SESSION', help: 'take the messages from this session instead of a broker' },
+    ...FILTERS,
+    every: { value: true, repeat: true, arg: 'F', help: 'keep every message of topics matching this filter' },
+    out: { value: true, arg: 'DIR', help: 'the folder of the files (default test_topics)' },
+    duration: { value: true, arg: '30s', help: 'stop after this long (a broker; else Ctrl-C stops)' },
+  },
+  run: recordTopics,
+});
+
+async function recordTopics(args: ParsedArgs): Promise<number> {
   const options = {
     outDir: stringOption(args, 'out') ?? 'test_topics',
     topics: (args.options.topic as string[] | undefined) ?? ['#'],
@@ -180,9 +196,17 @@ export async function recordTopicsCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function recoverCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {});
-  expectPositionals(args, 1, 1, 'recover DIR');
+export const recoverCommand = defineCommand({
+  name: 'recover',
+  usage: 'DIR',
+  summary: 'close and index the interrupted recordings of a folder',
+  description: 'Closes the interrupted recordings of a folder and indexes them; one whose recorder is alive is left alone; a stale lock is cleared.',
+  options: {},
+  positionals: [1, 1],
+  run: recover,
+});
+
+async function recover(args: ParsedArgs): Promise<number> {
   const live: LiveRecording[] = [];
   const found = await findInterrupted(args.positionals[0], live);
   for (const l of live) process.stdout.write(`${l.logPath}: being recorded (pid ${l.pid} on ${l.host}), left alone\n`);
@@ -201,9 +225,19 @@ export async function recoverCommand(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-export async function brokerCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { port: { value: true }, host: { value: true } });
-  expectPositionals(args, 0, 0, 'broker [--port N] [--host H]');
+export const brokerCommand = defineCommand({
+  name: 'broker',
+  usage: '',
+  summary: 'an embedded MQTT broker (aedes)',
+  description: 'An embedded MQTT 3.1.1 broker (aedes), on loopback by default; Ctrl-C stops.',
+  options: {
+    port: { value: true, arg: 'N', help: 'the port (default 1883)' },
+    host: { value: true, arg: 'H', help: 'the address to listen on (default 127.0.0.1)' },
+  },
+  run: runBroker,
+});
+
+async function runBroker(args: ParsedArgs): Promise<number> {
   const broker = await startEmbeddedBroker({ port: intOption(args, 'port') ?? 1883, host: stringOption(args, 'host') ?? '127.0.0.1' });
   process.stdout.write(`embedded MQTT broker (aedes) listening on ${broker.url} — Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {
@@ -212,64 +246,4 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   });
   await broker.close();
   return 0;
-}
-
-/** The demo replays faster than real time: a 20 s recording takes 5 s. */
-const DEMO_REPLAY_SPEED = 4;
-
-export async function demoCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { seconds: { value: true }, out: { value: true } });
-  expectPositionals(args, 0, 0, 'demo [--seconds 20] [--out DIR]');
-  const seconds = intOption(args, 'seconds') ?? 20;
-  const outDir = stringOption(args, 'out') ?? 'sessions';
-  const broker = await startEmbeddedBroker({ port: 0 });
-  process.stdout.write(`1. embedded broker (aedes) on ${broker.url}\n`);
-  const profile = profileFromUrl(broker.url, 'embedded');
-  const simClient = await connectBroker({ ...profile, clientId: 'factory-simulator' });
-  // aedes mishandles QoS 2 for persistent sessions (moscajs/aedes#994): the demo records clean.
-  const recorder = await SessionRecorder.start({ profile: { ...profile, clientId: 'demo-recorder' }, outDir, name: 'demo-factory', persistentSession: false });
-  const sim = new FactorySimulator(simClient);
-  await sim.start();
-  process.stdout.write(`2. factory simulator publishing; recording ${seconds} s into ${recorder.logPath}\n`);
-  // The simulator stops first and the recorder a moment later, so every published message can arrive.
-  const timer = setTimeout(() => {
-    sim.stop();
-    setTimeout(() => void recorder.stop('completed', `demo ran ${seconds} s`), 300);
-  }, seconds * 1000);
-  try {
-    const result = await runRecorder(recorder);
-    clearTimeout(timer);
-    await closeClient(simClient);
-    const same = result.stats.messages === sim.counts.published;
-    process.stdout.write(`3. recorded ${result.stats.messages} of the ${sim.counts.published} messages the simulator published${same ? '' : ' (MISMATCH)'}; ${sim.counts.orders} orders started, ${sim.counts.completed} completed\n`);
-    if (result.error) throw new Error(result.error);
-    if (!same && result.status === 'completed') throw new Error('the recording does not hold every published message');
-    process.stdout.write(`4. indexed: ${result.dbPath}\n\n`);
-    const s = await summarizeSession(await resolveSession(result.logPath));
-    process.stdout.write(
-      `${[
-        `Session   ${s.name}`,
-        `Format    ${s.format}`,
-        `Messages  ${s.messages}`,
-        `Topics    ${s.topics}`,
-        `Start     ${s.start}`,
-        `End       ${s.end}`,
-        `Duration  ${formatDuration(s.durationSec)}`,
-        `Problems  ${s.problemCount}`,
-      ].join('\n')}\n\n${table(['TOPIC', 'MESSAGES'], s.topicCounts.slice(0, 12).map((t) => [t.topic, String(t.count)]))}\n`,
-    );
-    const prefix = 'replay/';
-    process.stdout.write(`\n5. replaying the session at ${DEMO_REPLAY_SPEED}× to the same broker under ${prefix}, a second client listening there\n`);
-    const check = await replayAndCheck(await resolveSession(result.logPath), profile, prefix, DEMO_REPLAY_SPEED);
-    const exact = check.arrived === check.expected && check.mismatchedTopics.length === 0;
-    process.stdout.write(
-      `6. replayed ${check.replay.sent} messages in ${formatDuration(check.replay.elapsedMs / 1000)} (session ${formatDuration(s.durationSec)}), latest ${check.replay.maxLatenessMs.toFixed(1)} ms late; ${check.arrived} of ${check.expected} arrived${exact ? ', every topic with the same payload bytes in the same order' : `; MISMATCH on ${check.mismatchedTopics.slice(0, 5).join(', ')}`}\n`,
-    );
-    if (!exact) throw new Error('the replay did not deliver the recorded messages exactly');
-    process.stdout.write('\nNot in the demo yet: analysis (timeline, order flow; issue 5).\n');
-    return 0;
-  } finally {
-    sim.stop();
-    await broker.close();
-  }
 }

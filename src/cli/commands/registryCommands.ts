@@ -3,12 +3,12 @@ import { type LogLevel, levelRank, parseLogLevel } from '../../core/monitoring/j
 import { SESSION_STATUSES } from '../../core/registry/liveSessionRecord';
 import { DEFAULT_REGISTRY_DIR, InvalidRecordError, type ListFilter, listRecords, registerRecord } from '../../core/registry/registryStore';
 import { reportDocuments, writeReportDocuments } from '../../core/registry/reportFiles';
-import { UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
+import { type ParsedArgs, UsageError, choiceOption, intOption, stringOption } from '../argv';
+import { defineCommand } from '../command';
+import { withProgress } from '../terminal';
 
-const REPORT_USAGE =
-  'report [--dir DIR] [--run-type T] [--status S] [--limit N] [--output-format markdown|html|both] [--summary-only] [--output-dir DIR] [--stdout] [--log-level L]';
+const DIR = { dir: { value: true, arg: 'DIR', help: `the registry folder (default ${DEFAULT_REGISTRY_DIR})` } };
 
-/** `20260115T080000`, the UTC time a report was made, as the Python tool names its reports. */
 /** Diagnostics on stderr by level; results (written paths, reports) go to stdout. */
 function stderrLogger(threshold: LogLevel): (level: LogLevel, text: string) => void {
   return (level, text) => {
@@ -16,19 +16,27 @@ function stderrLogger(threshold: LogLevel): (level: LogLevel, text: string) => v
   };
 }
 
-export async function reportCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    dir: { value: true },
-    'run-type': { value: true },
-    status: { value: true },
-    limit: { value: true },
-    'output-format': { value: true },
-    'summary-only': {},
-    'output-dir': { value: true },
-    stdout: {},
-    'log-level': { value: true },
-  });
-  expectPositionals(args, 0, 0, REPORT_USAGE);
+export const reportCommand = defineCommand({
+  name: 'report',
+  usage: '',
+  summary: 'report and summary of the live-session records',
+  description: 'Report and summary of the live-session records (files YYYYMMDDTHHMMSS_sessions_report|summary.md|html).',
+  notes: 'Unreadable records are named on stderr and the report is still written.',
+  options: {
+    ...DIR,
+    'run-type': { value: true, arg: 'T', help: 'only records of this run type' },
+    status: { value: true, arg: 'S', help: `only records with this status (${SESSION_STATUSES.join(', ')})` },
+    limit: { value: true, arg: 'N', help: 'the N most recent records' },
+    'output-format': { value: true, arg: 'markdown|html|both', help: 'the format of the files (default markdown)' },
+    'summary-only': { help: 'the summary alone' },
+    'output-dir': { value: true, arg: 'DIR', help: 'where the files go (default the registry folder)' },
+    stdout: { help: 'print one document instead of writing files' },
+    'log-level': { value: true, arg: 'L', help: 'diagnostics on stderr from this level: DEBUG, INFO, WARNING (default), ERROR' },
+  },
+  run: report,
+});
+
+async function report(args: ParsedArgs): Promise<number> {
   const dir = stringOption(args, 'dir') ?? DEFAULT_REGISTRY_DIR;
   const filter: ListFilter = { runType: stringOption(args, 'run-type'), status: choiceOption(args, 'status', SESSION_STATUSES), limit: intOption(args, 'limit') };
   if (filter.limit === 0) throw new UsageError('--limit must be at least 1');
@@ -42,7 +50,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (toStdout && stringOption(args, 'output-dir') !== undefined) throw new UsageError('--output-dir and --stdout exclude each other');
   const log = stderrLogger(level);
 
-  const listing = await listRecords(dir, filter);
+  const listing = await withProgress(`reading the records in ${dir}`, () => listRecords(dir, filter));
   if (!listing.folderExists) throw new Error(`${dir}: no such folder`);
   for (const p of listing.problems) log('WARNING', `${p.file}: ${p.reason} (skipped)`);
   log('INFO', `${dir}: ${listing.total} records read, ${listing.problems.length} unreadable, ${listing.entries.length} selected`);
@@ -55,13 +63,23 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(documents[0].text());
     return 0;
   }
-  for (const file of await writeReportDocuments(stringOption(args, 'output-dir') ?? dir, documents)) process.stdout.write(`${file}\n`);
+  const written = await withProgress('writing the report', () => writeReportDocuments(stringOption(args, 'output-dir') ?? dir, documents));
+  for (const file of written) process.stdout.write(`${file}\n`);
   return 0;
 }
 
-export async function registerCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { dir: { value: true } });
-  expectPositionals(args, 1, Infinity, 'register [--dir DIR] FILE.json...');
+export const registerCommand = defineCommand({
+  name: 'register',
+  usage: 'FILE.json...',
+  summary: 'validate live-session records and file them',
+  description: 'Validates live-session records and files them in the registry.',
+  notes: 'A record that does not validate is named with its field; the others are still filed (exit 1).',
+  options: { ...DIR },
+  positionals: [1, Infinity],
+  run: register,
+});
+
+async function register(args: ParsedArgs): Promise<number> {
   const dir = stringOption(args, 'dir') ?? DEFAULT_REGISTRY_DIR;
   let failed = 0;
   for (const file of args.positionals) {

@@ -6,8 +6,9 @@ import { type ReplayProgress, SessionReplayer, parseReplayOptions } from '../../
 import { expandTestTopicPaths, sendTestTopics } from '../../core/send/testTopicSender';
 import { resolveSession } from '../../core/session/sessionFiles';
 import { parseDuration } from '../../core/session/timestamps';
-import { type ParsedArgs, UsageError, choiceOption, expectPositionals, parseArgs, stringOption } from '../argv';
+import { type ParsedArgs, UsageError, choiceOption, stringOption } from '../argv';
 import { BROKER_OPTIONS, brokerFromArgs } from '../brokerOptions';
+import { defineCommand } from '../command';
 import { formatDuration } from '../../core/util/units';
 
 function offsetOption(args: ParsedArgs, name: string): number | undefined {
@@ -40,26 +41,38 @@ function progressLine(p: ReplayProgress): string {
   return `${p.state} pass ${p.pass}: ${p.sent} sent of ${p.total}${pct}, at ${formatDuration(p.positionMs / 1000)}, late ${p.latenessMs.toFixed(1)} ms`;
 }
 
-export async function replayCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
+const YES = { yes: { help: 'publish to a production broker without asking' } };
+
+export const replayCommand = defineCommand({
+  name: 'replay',
+  usage: 'SESSION (--broker URL | --profile NAME)',
+  summary: 'publish a session again with its timing',
+  description: 'Publishes a session again on its own timing (absolute deadlines: lateness never accumulates); Ctrl-C stops.',
+  notes:
+    'A broker that goes away holds the replay; it resumes where it stopped, or gives up after --broker-timeout (exit 1). Ctrl-C exits 130 with the position reached. Topics that are not valid topic names are not sent (counted, exit 1). A profile with "role": "production" is asked for on a terminal, or needs --yes.',
+  options: {
     ...BROKER_OPTIONS,
-    speed: { value: true },
-    loop: {},
-    from: { value: true },
-    to: { value: true },
-    topic: { value: true, repeat: true },
-    exclude: { value: true, repeat: true },
-    prefix: { value: true },
-    remap: { value: true, repeat: true },
-    retain: { value: true },
-    qos: { value: true },
-    preloads: { value: true },
-    timeshift: {},
-    'broker-timeout': { value: true },
-    yes: {},
-    quiet: {},
-  });
-  expectPositionals(args, 1, 1, 'replay SESSION (--broker URL | --profile NAME) [--speed 2|max] [--loop] [--from 10s] [--to 2m] [--topic F]... [--exclude F]... [--prefix P] [--remap A=B]... [--retain keep|clear|none] [--qos keep|0|1|2] [--preloads DIR] [--timeshift] [--broker-timeout 30s] [--yes]');
+    speed: { value: true, arg: '0.1..100|max', help: 'how fast (default 1); max follows the broker\'s acknowledgements' },
+    loop: { help: 'start again at the end, until Ctrl-C' },
+    from: { value: true, arg: '10s', help: 'start this far into the session' },
+    to: { value: true, arg: '2m', help: 'stop this far into the session' },
+    topic: { value: true, repeat: true, arg: 'F', help: 'only topics matching this filter' },
+    exclude: { value: true, repeat: true, arg: 'F', help: 'leave out topics matching this filter' },
+    prefix: { value: true, arg: 'P', help: 'put P before every topic' },
+    remap: { value: true, repeat: true, arg: 'OLD=NEW', help: 'rename topics matching the filter OLD; + and # in NEW take the levels they matched (module/+/ff/#=lab/+/#)' },
+    retain: { value: true, arg: 'keep|clear|none', help: 'keep: as recorded (default); clear: as recorded, cleared at the end; none: never retained' },
+    qos: { value: true, arg: 'keep|0|1|2', help: 'the QoS of every publish (default keep)' },
+    preloads: { value: true, arg: 'DIR', help: 'send the test topics of this folder first' },
+    timeshift: { help: "move the payloads' time fields to the replay's time" },
+    'broker-timeout': { value: true, arg: '30s', help: 'how long to wait for a broker that is down' },
+    ...YES,
+    quiet: { help: 'no progress or start line on stderr' },
+  },
+  positionals: [1, 1],
+  run: replay,
+});
+
+async function replay(args: ParsedArgs): Promise<number> {
   const speedText = stringOption(args, 'speed') ?? '1';
   const speed = speedText === 'max' ? 'max' : Number(speedText.replace(/x$/i, ''));
   if (speed !== 'max' && !Number.isFinite(speed)) throw new UsageError(`--speed must be a number from 0.1 to 100, or max (got ${speedText})`);
@@ -127,9 +140,18 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
 }
 
-export async function sendCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { ...BROKER_OPTIONS, yes: {}, json: {} });
-  expectPositionals(args, 1, Number.POSITIVE_INFINITY, 'send FILE|DIR... (--broker URL | --profile NAME) [--yes] [--json]');
+export const sendCommand = defineCommand({
+  name: 'send',
+  usage: 'FILE|DIR... (--broker URL | --profile NAME)',
+  summary: 'publish test-topic files',
+  description: "Publishes test-topic files with their own QoS and retain: a folder's preloads/ first, then its files in name order.",
+  notes: 'A bad file is named with its field; the others still go (exit 1).',
+  options: { ...BROKER_OPTIONS, ...YES, json: { help: 'print the results as JSON' } },
+  positionals: [1, Number.POSITIVE_INFINITY],
+  run: send,
+});
+
+async function send(args: ParsedArgs): Promise<number> {
   const files = await expandTestTopicPaths(args.positionals);
   if (files.length === 0) throw new Error(`${args.positionals.join(', ')}: no .json files`);
   const { profile, password } = await brokerFromArgs(args);

@@ -8,15 +8,26 @@ import { type NaiveTimeZone, parseUserTime } from '../../core/session/timestamps
 import { type ExportFormat, exportSession, exportSessionToFile } from '../../core/transfer/sessionExport';
 import { importSession } from '../../core/transfer/sessionImport';
 import { convertToDb, convertToLog } from '../../core/transfer/sessionConvert';
-import { type ParsedArgs, UsageError, choiceOption, expectPositionals, intOption, parseArgs, stringOption } from '../argv';
+import { type ParsedArgs, UsageError, choiceOption, intOption, stringOption } from '../argv';
+import { defineCommand, usageError } from '../command';
 import { formatDuration } from '../../core/util/units';
 import { NAIVE, naiveOf, print } from '../sessionOptions';
-import { progressReporter, table } from '../terminal';
+import { table, withProgress } from '../terminal';
 
+const JSON_OUT = { json: { help: 'print JSON instead of a table' } };
 
-export async function listCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { json: {}, ...NAIVE });
-  expectPositionals(args, 1, Infinity, 'list DIR... [--json]');
+export const listCommand = defineCommand({
+  name: 'list',
+  usage: 'DIR...',
+  summary: 'the sessions of folders, with counts',
+  description: 'The sessions of folders (.log and .db paired by base name): format, messages, topics, start, duration, problems.',
+  notes: 'An unreadable session is named on stderr and the others are listed (exit 1).',
+  options: { ...JSON_OUT, ...NAIVE },
+  positionals: [1, Infinity],
+  run: listSessions,
+});
+
+async function listSessions(args: ParsedArgs): Promise<number> {
   for (const dir of args.positionals) {
     const st = await stat(dir).catch(() => undefined);
     if (!st?.isDirectory()) throw new Error(`${dir}: no such folder`);
@@ -50,13 +61,19 @@ function withoutTopicCounts(s: SessionSummary): Omit<SessionSummary, 'topicCount
   return rest;
 }
 
-export async function infoCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { json: {}, ...NAIVE });
-  expectPositionals(args, 1, 1, 'info SESSION [--json]');
+export const infoCommand = defineCommand({
+  name: 'info',
+  usage: 'SESSION',
+  summary: "one session's figures and problems",
+  description: "One session's figures: files, format, messages, topics, start, end, duration, meta, problems by line, messages per topic.",
+  options: { json: { help: 'print one JSON object (name, files, format, messages, topics, start, end, durationSec, problems, problemCount, meta, topicCounts)' }, ...NAIVE },
+  positionals: [1, 1],
+  run: sessionInfo,
+});
+
+async function sessionInfo(args: ParsedArgs): Promise<number> {
   const files = await resolveSession(args.positionals[0]);
-  const progress = progressReporter(`reading ${files.name}`);
-  const s = await summarizeSession(files, { naive: naiveOf(args), onProgress: progress.update });
-  progress.done();
+  const s = await withProgress(`reading ${files.name}`, (progress) => summarizeSession(files, { naive: naiveOf(args), onProgress: progress.update }));
   if (args.options.json) {
     print(JSON.stringify(s, null, 2));
     return 0;
@@ -89,13 +106,20 @@ function short(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-export async function indexCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { force: {}, ...NAIVE });
-  expectPositionals(args, 1, 1, 'index SESSION [--force]');
+export const indexCommand = defineCommand({
+  name: 'index',
+  usage: 'SESSION',
+  summary: 'build the .db index of a .log',
+  description: 'Builds the .db index of a .log (in a worker thread); skipped when it is current.',
+  notes: "A .db written by another tool beside the .log is kept as <name>.db.bak first; a .db that cannot be read is never moved (use --force).",
+  options: { force: { help: 'build it again even when current; an unreadable .db is kept as .db.bak' }, ...NAIVE },
+  positionals: [1, 1],
+  run: indexSession,
+});
+
+async function indexSession(args: ParsedArgs): Promise<number> {
   const files = await resolveSession(args.positionals[0]);
-  const progress = progressReporter(`indexing ${files.name}`);
-  const r = await ensureIndex(files, { naive: naiveOf(args), force: args.options.force === true, onProgress: progress.update });
-  progress.done();
+  const r = await withProgress(`indexing ${files.name}`, (progress) => ensureIndex(files, { naive: naiveOf(args), force: args.options.force === true, onProgress: progress.update }));
   if (!r.built) {
     print(`${r.dbPath}: ${files.log ? 'index is current' : 'a .db-only session is its own index'}`);
     return 0;
@@ -106,10 +130,28 @@ export async function indexCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function searchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { topic: { value: true }, from: { value: true }, to: { value: true }, limit: { value: true }, json: {}, all: { value: true }, ...NAIVE });
+export const searchCommand = defineCommand({
+  name: 'search',
+  usage: 'QUERY (SESSION|DIR | --all DIR)',
+  summary: 'full-text search in a session or a folder',
+  description: 'Full-text search over topics and payloads: words, "quoted phrases", prefix*; an order id or UUID is found whole.',
+  notes: 'A session without a current index is indexed first.',
+  options: {
+    topic: { value: true, arg: 'F', help: 'only topics matching this filter (MQTT wildcards + and #)' },
+    from: { value: true, arg: 'T', help: 'from this time (ISO 8601 or epoch milliseconds)' },
+    to: { value: true, arg: 'T', help: 'up to this time' },
+    limit: { value: true, arg: 'N', help: 'at most N hits' },
+    all: { value: true, arg: 'DIR', help: 'search every session of a folder' },
+    ...JSON_OUT,
+    ...NAIVE,
+  },
+  positionals: [1, 2],
+  run: searchSessions,
+});
+
+async function searchSessions(args: ParsedArgs): Promise<number> {
   const all = stringOption(args, 'all');
-  expectPositionals(args, all ? 1 : 2, all ? 1 : 2, 'search QUERY (SESSION|DIR | --all DIR) [--topic F] [--from T] [--to T] [--limit N] [--json]');
+  if (args.positionals.length !== (all ? 1 : 2)) throw usageError(searchCommand.spec);
   const naive = naiveOf(args);
   const q = {
     text: args.positionals[0],
@@ -144,35 +186,81 @@ function timeOption(args: ParsedArgs, name: string, naive: NaiveTimeZone): numbe
   return ms;
 }
 
-export async function exportCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { format: { value: true }, out: { value: true }, ...NAIVE });
-  expectPositionals(args, 1, 1, 'export SESSION --format csv|json|jsonl [--out FILE]');
+export const exportCommand = defineCommand({
+  name: 'export',
+  usage: 'SESSION --format csv|json|jsonl',
+  summary: "a session's messages as CSV, JSON or JSON lines",
+  description: 'Streams the messages of a session out as CSV, a JSON array or JSON lines (stdout by default).',
+  options: {
+    format: { value: true, arg: 'csv|json|jsonl', help: 'the format (required)' },
+    out: { value: true, arg: 'FILE', help: 'write to this file instead of stdout' },
+    ...NAIVE,
+  },
+  positionals: [1, 1],
+  run: exportMessages,
+});
+
+async function exportMessages(args: ParsedArgs): Promise<number> {
   const format = choiceOption(args, 'format', ['csv', 'json', 'jsonl'] as const) as ExportFormat | undefined;
   if (!format) throw new UsageError('export needs --format csv|json|jsonl');
   const files = await resolveSession(args.positionals[0]);
   const out = stringOption(args, 'out');
-  if (out) {
-    const n = await exportSessionToFile(files, format, out, { naive: naiveOf(args) });
-    process.stderr.write(`${out}: ${n} messages\n`);
-  } else {
-    await exportSession(files, format, process.stdout, { naive: naiveOf(args) });
-  }
+  await withProgress(`exporting ${files.name}`, async (progress) => {
+    const options = { naive: naiveOf(args), onProgress: progress.update };
+    if (out) progress.note(`${out}: ${await exportSessionToFile(files, format, out, options)} messages`);
+    else await exportSession(files, format, process.stdout, options);
+    // Messages streamed to the terminal itself: a progress line would run through them.
+  }, Boolean(out) || process.stdout.isTTY !== true);
   return 0;
 }
 
-export async function importCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { out: { value: true }, name: { value: true }, 'no-index': {}, ...NAIVE });
-  expectPositionals(args, 1, 1, 'import FILE [--out DIR] [--name NAME] [--no-index]');
-  const r = await importSession(args.positionals[0], { outDir: stringOption(args, 'out'), name: stringOption(args, 'name'), naive: naiveOf(args), index: args.options['no-index'] !== true });
-  for (const p of r.problems.items.slice(0, 10)) process.stderr.write(`${args.positionals[0]}: line ${p.line}: ${p.reason} (skipped)\n`);
+export const importCommand = defineCommand({
+  name: 'import',
+  usage: 'FILE',
+  summary: 'CSV, JSON or JSON lines → a new session',
+  description: 'CSV (as export writes it), a JSON array or JSON lines → a new session .log (+ index); bad rows are skipped and named by line.',
+  options: {
+    out: { value: true, arg: 'DIR', help: "the folder of the new session (default the file's folder)" },
+    name: { value: true, arg: 'NAME', help: "the session's name (default the file's; a UTC stamp is added)" },
+    'no-index': { help: 'write the .log only' },
+    ...NAIVE,
+  },
+  positionals: [1, 1],
+  run: importMessages,
+});
+
+async function importMessages(args: ParsedArgs): Promise<number> {
+  const file = args.positionals[0];
+  const naive = naiveOf(args);
+  const r = await withProgress(`reading ${file}`, async (progress) => {
+    const imported = await importSession(file, { outDir: stringOption(args, 'out'), name: stringOption(args, 'name'), naive, index: false });
+    if (args.options['no-index'] === true) return { ...imported, dbPath: undefined };
+    // Indexed here rather than by importSession, to show how far it is.
+    progress.step(`indexing ${imported.logPath}`);
+    const { dbPath } = await ensureIndex(await resolveSession(imported.logPath), { naive, onProgress: progress.update });
+    return { ...imported, dbPath };
+  });
+  for (const p of r.problems.items.slice(0, 10)) process.stderr.write(`${file}: line ${p.line}: ${p.reason} (skipped)\n`);
   if (r.problems.count > 10) process.stderr.write(`… and ${r.problems.count - 10} more skipped\n`);
   print(`${r.logPath}: ${r.messages} messages imported${r.dbPath ? `, indexed as ${r.dbPath}` : ''}${r.problems.count ? `, ${r.problems.count} skipped` : ''}`);
   return 0;
 }
 
-export async function convertCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { to: { value: true }, out: { value: true }, ...NAIVE });
-  expectPositionals(args, 1, 1, 'convert SESSION --to log|db [--out FILE]');
+export const convertCommand = defineCommand({
+  name: 'convert',
+  usage: 'SESSION --to log|db',
+  summary: 'a session as our .log or as our .db index',
+  description: 'Writes a session in our .log format, or in our .db index layout (beside it).',
+  options: {
+    to: { value: true, arg: 'log|db', help: 'the format to write (required)' },
+    out: { value: true, arg: 'FILE', help: 'the .log to write (--to log; default beside the session)' },
+    ...NAIVE,
+  },
+  positionals: [1, 1],
+  run: convertSession,
+});
+
+async function convertSession(args: ParsedArgs): Promise<number> {
   const to = choiceOption(args, 'to', ['log', 'db'] as const);
   if (!to) throw new UsageError('convert needs --to log|db');
   const files = await resolveSession(args.positionals[0]);
