@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { Activity } from './activity';
+import type { ExtensionServices } from './services';
 import { manageBrokerProfiles, requireTrust } from './brokerPicker';
 import { Choices } from './choices';
-import { allPreloads, filesToSend, replaySession, sendFiles, sessionArg, stopReplay, toggleReplayPause } from './commands/publishCommands';
-import { type RecordingDeps, offerRecovery, pauseRecording, resumeRecording, startRecording, stopRecording } from './commands/recordingCommands';
+import { allPreloads, filesToSend, replaySession, sendFiles, stopReplay, toggleReplayPause } from './commands/publishCommands';
+import { sessionArg } from './commands/sessionArg';
+import { offerRecovery, pauseRecording, resumeRecording, startRecording, stopRecording } from './commands/recordingCommands';
 import { pruneSessions, setSessionPinned } from './commands/retentionCommands';
 import {
   deleteSession,
@@ -41,7 +43,7 @@ class MqttSessionsExtension extends Disposable {
   shutdown(): Promise<void> {
     return this.activity.shutdown();
   }
-  private readonly deps: RecordingDeps;
+  private readonly deps: ExtensionServices;
 
   constructor(context: vscode.ExtensionContext) {
     super();

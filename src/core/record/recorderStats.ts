@@ -27,10 +27,11 @@ export interface RecorderStats {
   indexLag: number;
 }
 
-export type SessionStatus = 'completed' | 'stopped' | 'auto-stopped' | 'failed' | 'interrupted';
+/** How a recording ended (its `session_end` status); the registry's `SessionStatus` is another thing. */
+export type RecordingStatus = 'completed' | 'stopped' | 'auto-stopped' | 'failed' | 'interrupted';
 
 export interface RecorderResult {
-  status: SessionStatus;
+  status: RecordingStatus;
   reason: string;
   logPath: string;
   dbPath?: string;

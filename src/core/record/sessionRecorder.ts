@@ -11,7 +11,7 @@ import { SessionLogWriter } from '../session/logWriter';
 import { encodePayload } from '../session/sessionMessage';
 import { formatTimestamp, sessionStamp } from '../session/timestamps';
 import { EXCLUSION_PRESETS, exclusionMatcher } from './exclusions';
-import type { RecorderResult, RecorderStats, SessionStatus } from './recorderStats';
+import type { RecorderResult, RecorderStats, RecordingStatus } from './recorderStats';
 import { endBrokerSession } from './brokerSession';
 import type { RecorderOptions } from './recorderOptions';
 import { RecordingIndex } from './recordingIndex';
@@ -318,12 +318,12 @@ export class SessionRecorder extends EventEmitter<RecorderEvents> {
   }
 
   /** Stops, writes `session_end`, syncs, closes, then builds the index. Safe to call twice. */
-  stop(status: SessionStatus = 'stopped', reason = 'stopped by the user', error?: string): Promise<RecorderResult> {
+  stop(status: RecordingStatus = 'stopped', reason = 'stopped by the user', error?: string): Promise<RecorderResult> {
     this.stopping ??= this.finish(status, reason, error);
     return this.stopping;
   }
 
-  private async finish(status: SessionStatus, reason: string, error?: string): Promise<RecorderResult> {
+  private async finish(status: RecordingStatus, reason: string, error?: string): Promise<RecorderResult> {
     for (const t of this.timers) clearInterval(t);
     this.failStart(new Error(error ?? reason));
     this.giveUp.abort();

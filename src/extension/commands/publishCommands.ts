@@ -1,31 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MqttClient } from 'mqtt';
-import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { Activity, RunningReplay } from '../activity';
 import { type ChosenBroker, confirmPublish, pickBroker, requireTrust } from '../brokerPicker';
-import type { RecordingDeps } from './recordingCommands';
+import type { ExtensionServices } from '../services';
+import { sessionArg } from './sessionArg';
 import { existingFolders, readSettings } from '../settings';
 
 async function connect(broker: ChosenBroker): Promise<MqttClient> {
   const { connectBroker } = await import('../../core/mqtt/brokerConnection');
   return connectBroker(broker.profile, { password: broker.password });
-}
-
-/** A session from the view's item, an explorer file, or a quick pick of the catalog. */
-export async function sessionArg(arg: unknown, placeHolder: string): Promise<SessionFiles | undefined> {
-  const { resolveSession, scanSessionFolder } = await import('../../core/session/sessionFiles');
-  const node = arg as { kind?: string; files?: SessionFiles } | undefined;
-  if (node?.kind === 'session' && node.files) return node.files;
-  if (arg instanceof vscode.Uri) return resolveSession(arg.fsPath);
-  const all: SessionFiles[] = [];
-  for (const dir of await existingFolders(readSettings().sessionFolders)) all.push(...(await scanSessionFolder(dir)));
-  if (all.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No sessions in the session folders.'));
-  const picked = await vscode.window.showQuickPick(
-    all.map((files) => ({ label: files.name, description: vscode.workspace.asRelativePath(files.dir), files })),
-    { placeHolder },
-  );
-  return picked?.files;
 }
 
 /** Replay Session…: session, broker, speed and options; progress in the status bar and the Recorder view. */
@@ -35,7 +19,7 @@ export interface ReplaySelection {
   topics: string[];
 }
 
-export async function replaySession(d: RecordingDeps, arg?: unknown, selection?: ReplaySelection): Promise<void> {
+export async function replaySession(d: ExtensionServices, arg?: unknown, selection?: ReplaySelection): Promise<void> {
   if (!requireTrust(vscode.l10n.t('Replay'))) return;
   if (d.activity.replay) return void vscode.window.showInformationMessage(vscode.l10n.t('A replay is already running: stop it first.'));
   const files = await sessionArg(arg, vscode.l10n.t('Replay which session?'));
@@ -121,7 +105,7 @@ export function stopReplay(activity: Activity): void {
 }
 
 /** Send Test Topic / Send All Preloads / Send to MQTT Broker: each file validated, a result per file. */
-export async function sendFiles(d: RecordingDeps, files: string[], what: string): Promise<void> {
+export async function sendFiles(d: ExtensionServices, files: string[], what: string): Promise<void> {
   if (!requireTrust(vscode.l10n.t('Sending'))) return;
   if (files.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No test-topic files to send.'));
   const broker = await pickBroker(d.secrets, d.choices, d.activity, vscode.l10n.t('Send to which broker?'));

@@ -5,19 +5,12 @@ import type { ExclusionPreset } from '../../core/record/exclusions';
 import { formatBytes } from '../../core/util/units';
 import type { Activity } from '../activity';
 import { pickBroker, requireTrust } from '../brokerPicker';
-import type { Choices } from '../choices';
-import type { ExtensionLog } from '../log';
 import { readSettings, recordingFolder } from '../settings';
+import type { ExtensionServices } from '../services';
 
-export interface RecordingDeps {
-  activity: Activity;
-  choices: Choices;
-  secrets: vscode.SecretStorage;
-  log: ExtensionLog;
-}
 
 /** Start Recording…: broker, topic filters, preset and name, then a recorder in the extension host (writes stay off the UI thread). */
-export async function startRecording(d: RecordingDeps, resumeLog?: string): Promise<void> {
+export async function startRecording(d: ExtensionServices, resumeLog?: string): Promise<void> {
   if (!requireTrust(vscode.l10n.t('Recording'))) return;
   if (d.activity.recording) return void vscode.window.showInformationMessage(vscode.l10n.t('A recording is already running: stop it first.'));
   const settings = readSettings();
@@ -93,7 +86,7 @@ export async function stopRecording(activity: Activity): Promise<void> {
 }
 
 /** After a reload or a crash: an interrupted recording is offered to resume or finalise. */
-export async function offerRecovery(d: RecordingDeps, folders: readonly string[]): Promise<void> {
+export async function offerRecovery(d: ExtensionServices, folders: readonly string[]): Promise<void> {
   const { findInterrupted, finalizeInterrupted } = await import('../../core/record/sessionRecovery');
   for (const dir of folders) {
     for (const s of await findInterrupted(dir).catch(() => [])) {

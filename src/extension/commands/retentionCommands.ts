@@ -6,7 +6,7 @@ import type { KeepReason } from '../../core/retention/sessionGroups';
 import { requireTrust } from '../brokerPicker';
 import type { ExtensionLog } from '../log';
 import { existingFolders, readSettings } from '../settings';
-import { sessionArg } from './publishCommands';
+import { sessionArg } from './sessionArg';
 
 const SETTING = 'mqttSessions.retention';
 
@@ -61,6 +61,8 @@ async function retentionPolicy() {
 interface PruneItem extends vscode.QuickPickItem {
   plan?: PrunePlan;
   session?: PlannedSession;
+  /** A session that stays: shown with its reason, never tickable. */
+  kept?: boolean;
 }
 
 function itemsOf(plans: readonly PrunePlan[], formatBytes: (n: number) => string): PruneItem[] {
@@ -79,10 +81,37 @@ function itemsOf(plans: readonly PrunePlan[], formatBytes: (n: number) => string
         session: s,
       });
     }
-    // Separators cannot be ticked: what stays is shown, never offered.
-    for (const k of plan.kept) items.push({ label: vscode.l10n.t('{0} stays: {1}', k.name, keepText(k.reason)), kind: vscode.QuickPickItemKind.Separator });
+    for (const k of plan.kept) items.push({ label: `$(lock) ${k.name}`, description: vscode.l10n.t('stays: {0}', keepText(k.reason)), kept: true });
   }
   return items;
+}
+
+/** Every session that would go ticked; those that stay listed with their reason and never tickable. Undefined when dismissed. */
+function chooseSessions(items: PruneItem[], title: string): Promise<readonly PruneItem[] | undefined> {
+  const qp = vscode.window.createQuickPick<PruneItem>();
+  qp.title = title;
+  qp.placeholder = vscode.l10n.t('Untick what should stay; OK moves the ticked sessions to the trash');
+  qp.canSelectMany = true;
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.ignoreFocusOut = true;
+  qp.items = items;
+  qp.selectedItems = items.filter((i) => i.session);
+  return new Promise((resolve) => {
+    let chosen: readonly PruneItem[] | undefined;
+    qp.onDidChangeSelection((sel) => {
+      if (sel.some((i) => i.kept)) qp.selectedItems = sel.filter((i) => !i.kept);
+    });
+    qp.onDidAccept(() => {
+      chosen = qp.selectedItems.filter((i) => i.session);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(chosen);
+    });
+    qp.show();
+  });
 }
 
 function outcomeLine(o: SessionOutcome): string {
@@ -114,14 +143,7 @@ export async function pruneSessions(log: ExtensionLog): Promise<void> {
     return void vscode.window.showInformationMessage(kept ? vscode.l10n.t('Nothing to prune: {0} old sessions stay (pinned, recorded or in use).', kept) : vscode.l10n.t('Nothing to prune.'));
   }
   const bytes = plans.reduce((n, p) => n + p.totalBytes - p.remainingBytes, 0);
-  const picked = await vscode.window.showQuickPick(itemsOf(plans, formatBytes), {
-    canPickMany: true,
-    title: vscode.l10n.t('Prune Sessions: {0} sessions ({1}) would go to the trash', count, formatBytes(bytes)),
-    placeHolder: vscode.l10n.t('Untick what should stay; OK moves the ticked sessions to the trash'),
-    matchOnDescription: true,
-    matchOnDetail: true,
-    ignoreFocusOut: true,
-  });
+  const picked = await chooseSessions(itemsOf(plans, formatBytes), vscode.l10n.t('Prune Sessions: {0} sessions ({1}) would go to the trash', count, formatBytes(bytes)));
   if (!picked?.length) return;
   const move = vscodeTrash(log);
   const outcomes: SessionOutcome[] = [];

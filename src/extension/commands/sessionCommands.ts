@@ -6,7 +6,7 @@ import { coreWorker } from '../coreWorker';
 import type { ExtensionLog } from '../log';
 import { existingFolders, readSettings, recordingFolder } from '../settings';
 import type { LiveSessionsNode, LiveSessionsView } from '../views/liveSessionsView';
-import { sessionArg } from './publishCommands';
+import { sessionArg } from './sessionArg';
 
 /** Reports go to the extension's storage and open in VS Code's Markdown preview. */
 async function showMarkdown(storage: vscode.Uri, name: string, text: string): Promise<void> {
