@@ -6,7 +6,7 @@ import { SessionLogWriter } from '../../src/core/session/logWriter';
 import { formatTimestamp } from '../../src/core/session/timestamps';
 import { ROOT, removeTempDirs, runCli } from '../helpers';
 import { CodeServer, VSIX, skipUnlessMeasuring, skipUnlessReady } from './codeServer';
-import { Workbench, launchBrowser } from './workbench';
+import { Workbench, launchBrowser, until } from './workbench';
 import { sampleWorkspace } from './workspace';
 
 const HOSTILE_TOPIC = 'evil/<img src=x onerror="window.__pwned=1">';
@@ -55,6 +55,80 @@ async function waitDrawnAfter(frame: FrameLocator, after: number, timeoutMs = 30
 
 const pwned = (frame: FrameLocator): Promise<unknown> => frame.locator('body').evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned);
 
+/** Opens the session's timeline from the palette and waits for its first drawing. */
+async function openTimeline(wb: Workbench, session: string): Promise<FrameLocator> {
+  await wb.runCommand('MQTT Sessions: Open Session Timeline');
+  await wb.pick(session);
+  const frame = wb.webview();
+  await waitDrawnAfter(frame, 0, 60_000);
+  return frame;
+}
+
+const boxLabel = (frame: FrameLocator, category: string): Promise<string> =>
+  frame.locator(`vscode-checkbox[data-category="${category}"]`).evaluate((b) => (b as HTMLElement & { label: string }).label);
+
+/** The lanes top to bottom, as the keyboard list (built from the same lanes as the chart) names them. */
+const laneOrder = (frame: FrameLocator): Promise<string[]> => frame.locator('[role="listbox"] [role="option"]').evaluateAll((os) => os.map((o) => (o.textContent ?? '').split(',')[0]));
+
+/** Drags across the chart from one fraction of its width to another: a zoom. */
+async function dragAcross(wb: Workbench, frame: FrameLocator, from: number, to: number): Promise<void> {
+  const box = await frame.locator('canvas').boundingBox();
+  assert.ok(box);
+  await wb.page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
+  await wb.page.mouse.down();
+  await wb.page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 5 });
+  await wb.page.mouse.up();
+}
+
+/**
+ * Runs in the panel: what the last draw says it used, the theme's colours now, and the
+ * pixels of the canvas in the theme's foreground left of the plot (lane labels) and
+ * below it (time ticks); the legend's colours' contrast on the background.
+ */
+function drawnColours(canvas: HTMLCanvasElement): { kind: string; label: string; foreground: string; grid: string; border: string; labelPixels: number; tickPixels: number; contrasts: [string, number][] } {
+  // tsx names the functions below with a helper that lives in the test's process, not in the page.
+  (globalThis as { __name?: unknown }).__name ??= Object;
+  const css = (name: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const rgb = (colour: string): number[] => {
+    const probe = document.createElement('span');
+    probe.style.color = colour;
+    document.body.append(probe);
+    const m = /rgba?\(([^)]+)\)/.exec(getComputedStyle(probe).color);
+    probe.remove();
+    return (m?.[1] ?? '0,0,0').split(',').map(Number);
+  };
+  const hex = (c: number[]): string => `#${c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('')}`;
+  const bg = rgb(css('--vscode-editor-background'));
+  const over = (c: number[]): number[] => (c.length > 3 && c[3] < 1 ? c.slice(0, 3).map((v, i) => v * c[3] + bg[i] * (1 - c[3])) : c);
+  const lum = (c: number[]): number => {
+    const [r, g, b] = c.map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a: number[], b: number[]): number => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const fg = rgb(css('--vscode-foreground'));
+  const [left, top, right, bottom] = (canvas.dataset.chartArea ?? '0,0,0,0').split(',').map(Number);
+  const scale = canvas.width / canvas.clientWidth;
+  const count = (x0: number, y0: number, x1: number, y1: number): number => {
+    const w = Math.max(1, Math.floor((x1 - x0) * scale));
+    const h = Math.max(1, Math.floor((y1 - y0) * scale));
+    const d = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.floor(x0 * scale), Math.floor(y0 * scale), w, h).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - fg[0]) + Math.abs(d[i + 1] - fg[1]) + Math.abs(d[i + 2] - fg[2]) <= 24) n++;
+    return n;
+  };
+  const border = css('--vscode-panel-border') || css('--vscode-editorWidget-border');
+  return {
+    kind: document.body.dataset.vscodeThemeKind ?? '',
+    label: hex(rgb(canvas.dataset.labelColor ?? '')),
+    foreground: hex(fg),
+    grid: hex(rgb(canvas.dataset.gridColor ?? '')),
+    border: hex(over(rgb(border))),
+    labelPixels: count(0, top, left - 2, bottom),
+    tickPixels: count(left, bottom + 2, right, canvas.clientHeight),
+    contrasts: [...document.querySelectorAll<HTMLElement>('.legend li')].map((li) => [li.dataset.category ?? '', contrast(rgb(li.dataset.colour ?? ''), bg)]),
+  };
+}
+
 describe('the panels in a real VS Code', function () {
   this.timeout(600_000);
   let browser: Browser;
@@ -89,13 +163,10 @@ describe('the panels in a real VS Code', function () {
     const lanes = Number(await frame.locator('body').getAttribute('data-lanes'));
     assert.equal(lanes, 25, 'the 38 topics less the 13 hidden by default');
     const before = await frame.locator('.range').textContent();
+    await dragAcross(wb, frame, 0.4, 0.5);
+    await waitDrawnAfter(frame, first);
     const box = await frame.locator('canvas').boundingBox();
     assert.ok(box);
-    await wb.page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
-    await wb.page.mouse.up();
-    await waitDrawnAfter(frame, first);
     const after = await frame.locator('.range').textContent();
     assert.notEqual(after, before);
     await wb.screenshot('session-panel-zoomed');
@@ -104,6 +175,8 @@ describe('the panels in a real VS Code', function () {
     await frame.locator('section.detail[data-id]').waitFor({ timeout: 30_000 });
     assert.match((await frame.locator('section.detail .meta').textContent()) ?? '', /QoS \d · \d+ bytes/);
     await frame.locator('table.messages tbody tr').first().waitFor();
+    // The picked bin is named beside the chart (and ringed in it).
+    assert.match((await frame.locator('.bin-status').textContent()) ?? '', /^Selected: .+ · \d\d:\d\d:\d\d\.\d{3} – \d\d:\d\d:\d\d\.\d{3}: \d+ messages? \(point \d+ of \d+\)$/);
     await wb.screenshot('session-panel');
   });
 
@@ -172,12 +245,117 @@ describe('the panels in a real VS Code', function () {
     assert.equal(Number(await wb.webview().locator('body').getAttribute('data-lanes')), 25);
   });
 
-  it('reads in light and dark themes (screenshots)', async () => {
-    for (const theme of ['Light Modern', 'Dark Modern']) {
+  it('the timeline colours lanes by category with a legend, keeps their order when zoomed, and counts only what shows', async () => {
+    await wb.runCommand('View: Close All Editors');
+    const frame = await openTimeline(wb, 'red-storage-production_20260807_113213');
+    // The sensors (OSF) are all hidden by default: their box says so, unticked and disabled.
+    const osf = frame.locator('vscode-checkbox[data-category="OSF"]');
+    assert.equal(await osf.evaluate((b) => [(b as HTMLElement & { label: string }).label, (b as HTMLElement & { checked: boolean }).checked, (b as HTMLElement & { disabled: boolean }).disabled].join('|')), 'OSF (hidden by default)|false|true');
+    assert.equal(await boxLabel(frame, 'CCU'), 'CCU (34)', 'the pairing topic (200 messages) is hidden by default');
+    // The legend: one entry a category drawn, each its own colour.
+    const legend = await frame.locator('.legend li').evaluateAll((lis) => lis.map((li) => `${li.textContent}=${(li as HTMLElement).dataset.colour}`));
+    assert.deepEqual(legend.map((l) => l.split('=')[0]), ['Module', 'FTS', 'CCU', 'TXT', 'DSP'], legend.join(', '));
+    assert.equal(new Set(legend.map((l) => l.split('=')[1])).size, legend.length, legend.join(', '));
+    // No debug timing in the range; the hint says what a click does.
+    assert.doesNotMatch((await frame.locator('.range').textContent()) ?? '', /\d ms\b/);
+    assert.match((await frame.locator('.hint').textContent()) ?? '', /Click a point to list its messages/);
+    const order = await laneOrder(frame);
+    assert.deepEqual(order.slice(0, 3).map((t) => t.split('/')[0]), ['module', 'module', 'module'], order.join(', '));
+    const drawn = await drawnAt(frame);
+    await dragAcross(wb, frame, 0.55, 0.7);
+    await waitDrawnAfter(frame, drawn);
+    assert.deepEqual(await laneOrder(frame), order, 'the lanes keep their order (and places) when zoomed');
+    // Shown again: the sensors' box counts them and is ticked.
+    const before = await drawnAt(frame);
+    await frame.locator('#show-prefiltered').click();
+    await waitDrawnAfter(frame, before);
+    assert.equal(await boxLabel(frame, 'OSF'), 'OSF (652)');
+    assert.equal(await boxLabel(frame, 'CCU'), 'CCU (234)');
+    assert.ok(await frame.locator('vscode-checkbox[data-category="OSF"]').evaluate((b) => (b as HTMLElement & { checked: boolean }).checked));
+    assert.ok((await frame.locator('.legend li').allTextContents()).includes('OSF'));
+    await frame.locator('#show-prefiltered').click();
+    await frame.locator('#reset-zoom').click();
+  });
+
+  it('the timeline and the message table work without a pointer', async () => {
+    await wb.runCommand('View: Close All Editors');
+    const frame = await openTimeline(wb, 'red-storage-production_20260807_113213');
+    const canvas = frame.locator('canvas');
+    assert.equal(await canvas.getAttribute('role'), 'img');
+    assert.match((await canvas.getAttribute('aria-label')) ?? '', /^Timeline of \d+ messages in 25 lanes from 2026-08-07 09:26:46\.964 to 2026-08-07 09:31:24\.194; busiest: /);
+    // The tab order goes from the toolbar to the lanes.
+    await frame.locator('vscode-button', { hasText: 'Replay Selection' }).focus();
+    await wb.page.keyboard.press('Tab');
+    const list = frame.locator('[role="listbox"]');
+    assert.ok(await list.evaluate((l) => document.activeElement === l), 'Tab reaches the lanes');
+    const active = async (): Promise<string> => list.evaluate((l) => document.getElementById(l.getAttribute('aria-activedescendant') ?? '')?.textContent ?? '');
+    const first = await active();
+    assert.match(first, /^module\/.+, Module, \d+ messages in range; .+: \d+ messages? \(point 1 of \d+\)$/);
+    await wb.page.keyboard.press('ArrowRight');
+    assert.match(await active(), /\(point 2 of \d+\)$/);
+    await wb.page.keyboard.press('ArrowDown');
+    const second = await active();
+    assert.notEqual(second.split(',')[0], first.split(',')[0], 'ArrowDown moves to the next lane');
+    assert.equal(await frame.locator('.bin-status').textContent(), `${second.split(',')[0]} · ${second.split('; ')[1]}`, 'the bin shows beside the chart');
+    await wb.page.keyboard.press('Enter');
+    await frame.locator('table.messages tbody tr').first().waitFor({ timeout: 30_000 });
+    await frame.locator('section.detail[data-id]').waitFor({ timeout: 30_000 });
+    assert.ok(((await frame.locator('table.messages tbody').textContent()) ?? '').includes(second.split(',')[0]), 'Enter lists the bin\'s messages');
+    // + zooms in around the bin, − out, 0 back to the whole session; the lanes stay.
+    const whole = await frame.locator('.range').textContent();
+    let drawn = await drawnAt(frame);
+    await wb.page.keyboard.press('+');
+    drawn = await waitDrawnAfter(frame, drawn);
+    assert.notEqual(await frame.locator('.range').textContent(), whole);
+    assert.equal(Number(await frame.locator('body').getAttribute('data-lanes')), 25);
+    assert.match(await active(), new RegExp(`^${second.split(',')[0].replace(/[/.]/g, '\\$&')},`), 'the cursor stays on its lane');
+    await wb.page.keyboard.press('0');
+    await waitDrawnAfter(frame, drawn);
+    assert.equal(await frame.locator('.range').textContent(), whole);
+    // The table: one row in the tab order, arrows between rows, Enter opens the detail.
+    const rows = frame.locator('table.messages tbody tr');
+    assert.equal(await rows.evaluateAll((rs) => rs.filter((r) => (r as HTMLElement).tabIndex === 0).length), 1);
+    if ((await rows.count()) > 1) {
+      await rows.first().focus();
+      await wb.page.keyboard.press('ArrowDown');
+      const id = await rows.nth(1).getAttribute('data-id');
+      assert.ok(await rows.nth(1).evaluate((r) => document.activeElement === r));
+      await wb.page.keyboard.press('Enter');
+      await frame.locator(`section.detail[data-id="${id}"]`).waitFor({ timeout: 30_000 });
+      assert.equal(await rows.nth(1).getAttribute('aria-current'), 'true');
+    }
+    assert.equal(await frame.locator('section.detail pre.payload').getAttribute('tabindex'), '0', 'the payload scrolls from the keyboard');
+  });
+
+  it('reads in every theme: lane labels and time ticks in the theme\'s foreground after each switch', async () => {
+    await wb.runCommand('View: Close All Editors');
+    const frame = await openTimeline(wb, 'red-storage-production_20260807_113213');
+    // A picked bin: its ring, the table and the detail are in the screenshots.
+    const box = await frame.locator('canvas').boundingBox();
+    assert.ok(box);
+    await wb.page.mouse.click(box.x + box.width * 0.5, box.y + 30);
+    await frame.locator('table.messages tbody tr').first().waitFor({ timeout: 30_000 });
+    const themes = [
+      ['Light Modern', 'vscode-light', 'session-panel-light'],
+      ['Dark Modern', 'vscode-dark', 'session-panel-dark'],
+      ['Light High Contrast', 'vscode-high-contrast-light', 'session-panel-hc-light'],
+      ['Dark High Contrast', 'vscode-high-contrast', 'session-panel-hc'],
+      ['Dark Modern', 'vscode-dark', undefined],
+    ] as const;
+    for (const [theme, kind, shot] of themes) {
       await wb.runCommand('Preferences: Color Theme');
       await wb.answer(theme);
-      await wb.page.waitForTimeout(1500);
-      await wb.screenshot(`session-panel-${theme.split(' ')[0].toLowerCase()}`);
+      const seen = await until(
+        `the timeline redrawn in ${theme}`,
+        () => frame.locator('canvas').evaluate(drawnColours),
+        (d) => d.kind === kind && d.label === d.foreground,
+      );
+      // The labels and ticks are drawn in it: pixels of that colour left of and below the plot.
+      assert.ok(seen.labelPixels > 200, `${theme}: ${seen.labelPixels} label pixels in ${seen.foreground}`);
+      assert.ok(seen.tickPixels > 30, `${theme}: ${seen.tickPixels} tick pixels in ${seen.foreground}`);
+      assert.equal(seen.grid, seen.border, `${theme}: grid lines in the theme's border colour`);
+      for (const [category, ratio] of seen.contrasts) assert.ok(ratio >= 3, `${theme}: ${category} at ${ratio.toFixed(2)}:1 on the background`);
+      if (shot) await wb.screenshot(shot);
     }
   });
 });
