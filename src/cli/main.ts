@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demoCommand';
 import { brokerCommand, recordCommand, recordTopicsCommand, recoverCommand } from './commands/recordCommands';
 import { replayCommand, sendCommand } from './commands/replayCommands';
 import { monitorCommand } from './commands/monitorCommand';
+import { pruneCommand } from './commands/pruneCommand';
 import { registerCommand, reportCommand } from './commands/registryCommands';
 import { convertCommand, exportCommand, importCommand, indexCommand, infoCommand, listCommand, searchCommand } from './commands/sessionCommands';
 import { commandHelp, overviewHelp } from './help';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   record: recordCommand,
   'record-topics': recordTopicsCommand,
   recover: recoverCommand,
+  prune: pruneCommand,
   replay: replayCommand,
   send: sendCommand,
   broker: brokerCommand,
