@@ -187,10 +187,14 @@ function mark(step: string): void {
   document.body.dataset[`at${step[0].toUpperCase()}${step.slice(1)}`] = String(Date.now());
 }
 
-/** The lanes in their stable order (empty ones kept unless the lane limit left topics out), their bins decoded. */
+/** Lanes without messages in the range are kept (in their places) up to this many topics: the timeline's own lane limit. */
+const KEEP_EMPTY_LANES = 200;
+
+/** The lanes in their stable order (empty ones kept unless there are too many topics), their bins decoded. */
 function lanesOf(t: Timeline): Lane[] {
   const byTopic = new Map(t.lanes.map((l) => [l.topic, l]));
-  const names = t.omittedTopics ? t.lanes.map((l) => l.topic) : [...new Set([...requestedTopics, ...byTopic.keys()])];
+  const keepEmpty = !t.omittedTopics && requestedTopics.length <= KEEP_EMPTY_LANES;
+  const names = keepEmpty ? [...new Set([...requestedTopics, ...byTopic.keys()])] : t.lanes.map((l) => l.topic);
   const rank = (topic: string): number => laneRank.get(topic) ?? Number.MAX_SAFE_INTEGER;
   names.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return names.map((topic, y) => {
