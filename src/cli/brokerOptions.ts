@@ -49,8 +49,11 @@ async function askPassword(profile: BrokerProfile): Promise<string | undefined> 
       output: process.stderr,
     });
   } catch {
-    // Ctrl-C or Ctrl-D at the prompt.
+    // Ctrl-C at the prompt.
     throw new Error('no password given');
+  } finally {
+    // Enter is not echoed either: what follows starts on a line of its own.
+    process.stderr.write('\n');
   }
   return answer || undefined;
 }

@@ -19,13 +19,20 @@ function wrap(text: string, width: number, indent: number): string {
   return lines.join(`\n${' '.repeat(indent)}`);
 }
 
-/** Two columns: a name and its description, wrapped under the description column. */
-function columns(rows: readonly (readonly [string, string])[]): string {
+/** The list of commands keeps one line each: a longer summary is cut at a word (the command's help has it whole). */
+function oneLine(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const cut = text.slice(0, width - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 1)).replace(/[\s,;:(]+$/, '')}…`;
+}
+
+/** Two columns: a name and its description, wrapped under the description column (or cut to one line). */
+function columns(rows: readonly (readonly [string, string])[], fit: 'wrap' | 'cut' = 'wrap'): string {
   const left = Math.min(LABEL_MAX, Math.max(...rows.map(([label]) => label.length)));
   const descWidth = WIDTH - left - 4;
   return rows
     .map(([label, desc]) => {
-      const text = wrap(desc, descWidth, left + 4);
+      const text = fit === 'cut' ? oneLine(desc, descWidth) : wrap(desc, descWidth, left + 4);
       if (!desc) return `  ${label}`;
       return label.length > left ? `  ${label}\n${' '.repeat(left + 4)}${text}` : `  ${label.padEnd(left)}  ${text}`;
     })
@@ -67,7 +74,7 @@ export function overviewHelp(commands: Readonly<Record<string, Command>>): strin
     '       mqtt-sessions help COMMAND    the options of a command (also COMMAND --help, -h)',
     '',
     'Commands:',
-    columns(Object.entries(commands).map(([name, c]) => [name, c.spec?.summary ?? ''])),
+    columns(Object.entries(commands).map(([name, c]) => [name, c.spec?.summary ?? '']), 'cut'),
     '',
     ...GENERAL_NOTES.map((n) => wrap(n, WIDTH, 0)),
     '',
