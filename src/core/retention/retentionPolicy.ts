@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../session/timestamps';
+import { parseByteSize } from '../util/units';
 
 /** What prune removes: sessions last written longer ago than `olderThanMs`, then the oldest until the folder is under `maxTotalBytes`. */
 export interface RetentionPolicy {
@@ -15,15 +16,6 @@ export function parseAge(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(d|w)$/.exec(t);
   if (m) return Number(m[1]) * (m[2] === 'w' ? 7 : 1) * DAY_MS;
   return /^\d+(?:\.\d+)?\s*(ms|s|m|h)$/.test(t) ? parseDuration(t) : Number.NaN;
-}
-
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/** `20GB`, `500M`, `1.5TiB`, `1024`: bytes (binary multiples, as `record --max-bytes` reads them). */
-export function parseByteSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i.exec(text.trim());
-  if (!m) return Number.NaN;
-  return Math.round(Number(m[1]) * UNITS[(m[2] ?? m[3] ?? '').toLowerCase()]);
 }
 
 /** The setting `mqttSessions.retention` as written: both parts optional, each a string. */

@@ -13,3 +13,12 @@ export function formatDuration(sec: number): string {
   if (m < 60) return `${m} min ${Math.round(sec - m * 60)} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `20GB`, `500M`, `1.5TiB`, `1024`: bytes (binary multiples). */
+export function parseByteSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i.exec(text.trim());
+  if (!m) return Number.NaN;
+  return Math.round(Number(m[1]) * UNITS[(m[2] ?? m[3] ?? '').toLowerCase()]);
+}
