@@ -102,11 +102,3 @@ function stripJsonComments(text: string): string {
   }
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
-
-/** `10MB`, `512k`, `1G` or a plain number of bytes. */
-export function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]i?[bB]?|[bB])?$/.exec(text.trim());
-  if (!m) return Number.NaN;
-  const unit = (m[2] ?? '').toLowerCase()[0];
-  return Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
-}

@@ -10,9 +10,9 @@ import { openSessionSource } from '../../core/session/sessionSource';
 import { resolveSession } from '../../core/session/sessionFiles';
 import { parseDuration } from '../../core/session/timestamps';
 import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, stringOption } from '../argv';
-import { BROKER_OPTIONS, brokerFromArgs, parseSize } from '../brokerOptions';
+import { BROKER_OPTIONS, brokerFromArgs } from '../brokerOptions';
 import { defineCommand } from '../command';
-import { formatBytes, formatDuration } from '../../core/util/units';
+import { formatBytes, formatDuration, parseByteSize } from '../../core/util/units';
 
 function durationOption(args: ParsedArgs, name: string): number | undefined {
   const v = stringOption(args, name);
@@ -89,7 +89,7 @@ export const recordCommand = defineCommand({
 async function record(args: ParsedArgs): Promise<number> {
   const { profile, password } = await brokerFromArgs(args);
   const maxBytesText = stringOption(args, 'max-bytes');
-  const maxBytes = maxBytesText === undefined ? undefined : parseSize(maxBytesText);
+  const maxBytes = maxBytesText === undefined ? undefined : parseByteSize(maxBytesText);
   if (maxBytes !== undefined && !(maxBytes > 0)) throw new UsageError(`--max-bytes must be a size such as 10MB (got ${maxBytesText})`);
   const outDir = stringOption(args, 'out') ?? 'sessions';
   const resume = stringOption(args, 'resume');

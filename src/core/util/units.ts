@@ -16,9 +16,9 @@ export function formatDuration(sec: number): string {
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
-/** `20GB`, `500M`, `1.5TiB`, `1024`: bytes (binary multiples). */
+/** `20GB`, `500M`, `10Mi`, `1.5TiB`, `1024`: bytes (binary multiples; `record --max-bytes` and the retention setting). */
 export function parseByteSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])i?b?|(b))?$/i.exec(text.trim());
   if (!m) return Number.NaN;
   return Math.round(Number(m[1]) * UNITS[(m[2] ?? m[3] ?? '').toLowerCase()]);
 }
