@@ -10,7 +10,17 @@ export { ORDERS_PANEL_VIEW_TYPE } from './panelViewTypes';
 /** An order in the list: its summary without the message ids and transitions. */
 export type OrderListItem = Omit<OrderSummary, 'messageIds' | 'transitions'>;
 
-export interface OrdersPanelState {
+/** How the list is sorted and filtered (kept across reloads). */
+export interface OrdersListView {
+  sort?: 'order' | 'type' | 'state' | 'firstSeen' | 'duration' | 'messages' | 'modules';
+  desc?: boolean;
+  /** `type colour` as the list shows it; `(none)` for orders without one. */
+  type?: string;
+  state?: string;
+  text?: string;
+}
+
+export interface OrdersPanelState extends OrdersListView {
   sessionPath: string;
   selectedOrder?: string;
 }
@@ -23,7 +33,19 @@ export type OrdersPanelEvent =
 export const ordersPanelRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('order'), requestId: z.number().int(), orderId: z.string().max(1000) }),
-  z.object({ type: z.literal('state'), state: z.object({ sessionPath: z.string(), selectedOrder: z.string().max(1000).optional() }) }),
+  z.object({ type: z.literal('copy'), text: z.string().max(1000) }),
+  z.object({
+    type: z.literal('state'),
+    state: z.object({
+      sessionPath: z.string(),
+      selectedOrder: z.string().max(1000).optional(),
+      sort: z.enum(['order', 'type', 'state', 'firstSeen', 'duration', 'messages', 'modules']).optional(),
+      desc: z.boolean().optional(),
+      type: z.string().max(200).optional(),
+      state: z.string().max(200).optional(),
+      text: z.string().max(200).optional(),
+    }),
+  }),
 ]);
 
 export type OrdersPanelRequest = z.output<typeof ordersPanelRequestSchema>;

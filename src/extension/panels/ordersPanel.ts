@@ -42,6 +42,10 @@ export class OrdersPanel extends AnalysisPanel<OrdersPanelState, OrdersPanelRequ
         this.post({ type: 'order', requestId: r.requestId, order, messages, more });
         return;
       }
+      case 'copy':
+        await vscode.env.clipboard.writeText(r.text);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', r.text), 3000);
+        return;
       case 'state':
         this.state = { ...r.state, sessionPath: this.state.sessionPath };
         return;

@@ -1,0 +1,48 @@
+/**
+ * Every user-visible string of the orders panel, in one place so that they can be handed
+ * over from the host (vscode.l10n) later without hunting through the drawing code.
+ */
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+export const STRINGS = {
+  title: (name: string, orders: number): string => `Orders of ${name}: ${orders}`,
+  dateLine: (date: string): string => `Times on ${date}, UTC`,
+  noOrders: 'No orders in this session.',
+  noMatch: 'No order matches the filter.',
+  filterType: 'Type',
+  filterState: 'State',
+  filterText: 'Filter',
+  filterTextPlaceholder: 'Order id, module…',
+  all: 'All',
+  none: '–',
+  shown: (shown: number, total: number): string => (shown === total ? plural(total, 'order', 'orders') : `${shown} of ${plural(total, 'order', 'orders')}`),
+  columns: { order: 'Order', type: 'Type', state: 'State', firstSeen: 'First seen', duration: 'Duration', messages: 'Msgs', modules: 'Modules' },
+  messagesTitle: 'Messages',
+  sortBy: (column: string): string => `Sort by ${column}`,
+  copy: 'Copy',
+  copyId: (id: string): string => `Copy the order id ${id}`,
+  fullId: (id: string): string => `Order ${id} (click the row to see its chain)`,
+  placeholder: 'Select an order in the list to see its chain: what the CCU, each module and each FTS did, on one time axis.',
+  loading: 'Loading the order…',
+  notFound: 'Order not found.',
+  orderHeading: (shortId: string): string => `Order ${shortId}`,
+  meta: { type: 'Type', state: 'State', seen: 'Seen', messages: 'Messages', modules: 'Modules', fts: 'FTS', workpieces: 'Workpieces' },
+  seen: (from: string, to: string, duration: string): string => `${from} → ${to} (${duration})`,
+  timelineLabel: (stations: number): string => `Chain of the order on a time axis, ${plural(stations, 'station', 'stations')}`,
+  stationCcu: 'CCU',
+  span: (what: string, from: string, to: string, duration: string, states: string): string => `${what}: ${from} – ${to} (${duration}) · ${states}`,
+  point: (what: string, at: string, state: string): string => `${what} at ${at}: ${state}`,
+  axisStart: (t: string): string => t,
+  stepsTitle: 'Steps',
+  stepColumns: { time: 'Time', offset: 'Since start', station: 'Station', change: 'Change', command: 'Command' },
+  oneMessage: (n: number, topic: string, sender: string): string => `${plural(n, 'change', 'changes')} in one message from ${sender} on ${topic}: sent together, so they share its time`,
+  omitted: (n: number): string => `${plural(n, 'more change', 'more changes')} not kept`,
+  moreMessages: (n: number): string => `${plural(n, 'more message', 'more messages')} not listed`,
+  messageColumns: { time: 'Time', topic: 'Topic' },
+  sources: { order: 'order', step: 'step', action: 'action' } as Record<string, string>,
+  requests: (n: number): string => `Production requests (${n})`,
+  requestColumns: { time: 'Time', type: 'Type', orders: 'Started orders', link: 'Linked by' },
+  workpieces: (n: number): string => `Workpieces (${n})`,
+  workpieceColumns: { id: 'Workpiece', kinds: 'Seen as', type: 'Type', orders: 'Orders', firstSeen: 'First seen', messages: 'Messages' },
+  copied: (id: string): string => `Copied ${id}`,
+};
