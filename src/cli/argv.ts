@@ -78,7 +78,3 @@ export function intOption(args: ParsedArgs, name: string): number | undefined {
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number (got ${v})`);
   return Number(v);
 }
-
-export function expectPositionals(args: ParsedArgs, min: number, max: number, usage: string): void {
-  if (args.positionals.length < min || args.positionals.length > max) throw new UsageError(`usage: mqtt-sessions ${usage}`);
-}

@@ -17,7 +17,7 @@ const NO_PROGRESS: Progress = { update() {}, step() {}, note: (text) => void pro
  * A progress line on a terminal (stderr), nothing when stderr is piped. It shows at once
  * and then the time so far, or how far the work is when it tells (`update`).
  */
-export function progressReporter(label: string, shown = true): Progress {
+function progressReporter(label: string, shown = true): Progress {
   if (!shown || process.stderr.isTTY !== true) return NO_PROGRESS;
   const started = Date.now();
   let current = label;

@@ -358,5 +358,17 @@ describe('the demo (README main job)', function () {
     assert.match(files[1], /^demo-factory_\d{8}_\d{6}\.log$/);
     const s = await summarizeSession(await resolveSession(path.join(out, files[1])));
     assert.equal(s.messages, Number(recorded[1]));
+    // It ends with the analysis: the orders of the recording, and how to open the report and the panels.
+    assert.doesNotMatch(r.stdout, /Not in the demo yet/);
+    const started = /; (\d+) orders started/.exec(r.stdout);
+    const analysed = /^7\. analysis: (\d+) orders? in the recording/m.exec(r.stdout);
+    assert.ok(started && analysed, r.stdout);
+    assert.equal(analysed[1], started[1], r.stdout);
+    assert.match(r.stdout, /^ORDER +TYPE +STATE +DURATION +MESSAGES +MODULES$/m);
+    assert.match(r.stdout, /^[0-9a-f]{8} +PRODUCTION (RED|WHITE|BLUE) +[A-Z_]+ +.* +\d+ +HBW( → [A-Z]+)*$/m);
+    const session = path.join(out, files[1].replace(/\.log$/, ''));
+    assert.ok(r.stdout.includes(`analyze ${session} --format html --out ${session}.html`), r.stdout);
+    assert.ok(r.stdout.includes(`orders ${session}`), r.stdout);
+    assert.match(r.stdout, /in VS Code .*Sessions → demo-factory_\d{8}_\d{6}\n.*Open Session Timeline, or Open Order Flow/);
   });
 });
