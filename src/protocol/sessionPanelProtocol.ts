@@ -26,6 +26,14 @@ export interface SessionPanelState {
   hiddenCategories: string[];
   showPrefiltered: boolean;
   selectedId?: number;
+  /** Opened on one topic (the Sessions view's topic): only its lane shows until "Show all topics". */
+  onlyTopic?: string;
+}
+
+/** Where the panel opens: a topic's lane, or one message (a search hit) listed and shown. */
+export interface SessionPanelFocus {
+  topic?: string;
+  message?: { id: number; tsMs: number; topic: string };
 }
 
 export type SessionPanelEvent =
@@ -36,7 +44,11 @@ export type SessionPanelEvent =
       categories: CategoryStats[];
       topics: PanelTopic[];
       state: SessionPanelState;
+      /** False in an untrusted workspace: Replay Selection… is disabled, with the reason. */
+      trusted: boolean;
     }
+  | { type: 'focus'; focus: SessionPanelFocus }
+  | { type: 'trust'; trusted: boolean }
   | { type: 'timeline'; requestId: number; timeline: Timeline; elapsedMs: number }
   | { type: 'messages'; requestId: number; page: MessagePage }
   | { type: 'detail'; requestId: number; detail?: MessageDetail }
@@ -61,6 +73,7 @@ export const sessionPanelRequestSchema = z.discriminatedUnion('type', [
       hiddenCategories: z.array(z.string()).max(1000),
       showPrefiltered: z.boolean(),
       selectedId: z.number().int().optional(),
+      onlyTopic: z.string().max(65_535).optional(),
     }),
   }),
 ]);

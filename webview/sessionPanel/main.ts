@@ -4,7 +4,7 @@
  * Every value from a session is set as text (textContent), never parsed as HTML.
  */
 import type { Timeline } from '../../src/core/analysis/timeline';
-import type { PanelTopic, SessionPanelEvent, SessionPanelRequest, SessionPanelState } from '../../src/protocol/sessionPanelProtocol';
+import type { PanelTopic, SessionPanelEvent, SessionPanelFocus, SessionPanelRequest, SessionPanelState } from '../../src/protocol/sessionPanelProtocol';
 import { type Checkbox, button, checkbox, el } from './dom';
 import { LaneList } from './laneList';
 import { MessageTable, PAGE } from './messageTable';
@@ -89,19 +89,29 @@ app.append(
   el('div', { className: 'lower' }, el('div', { className: 'table-box' }, messages.table, messages.pager), messages.detail),
 );
 
+const replayButton = button(STRINGS.replaySelection, () => send({ type: 'replaySelection', ...currentRange(), topics: selectedTopics() }), 'replay-selection');
 toolbar.append(
   rangeLabel,
   button(STRINGS.resetZoom, () => zoomTo(undefined, undefined), 'reset-zoom'),
   button(STRINGS.exportSelection, () => send({ type: 'exportSelection', ...currentRange(), topics: selectedTopics() })),
-  button(STRINGS.replaySelection, () => send({ type: 'replaySelection', ...currentRange(), topics: selectedTopics() })),
+  replayButton,
   notice,
 );
+
+/** Replay needs a trusted workspace: disabled, with the reason on hover and beside it. */
+function setTrusted(trusted: boolean): void {
+  replayButton.toggleAttribute('disabled', !trusted);
+  replayButton.title = trusted ? '' : STRINGS.replayUntrusted;
+  if (!trusted) replayButton.setAttribute('aria-description', STRINGS.replayUntrusted);
+  else replayButton.removeAttribute('aria-description');
+}
 
 // ---------------------------------------------------------------------------- filters
 
 const shownByDefault = (t: PanelTopic): boolean => state.showPrefiltered || !t.prefiltered;
 
 function visibleTopics(): PanelTopic[] {
+  if (state.onlyTopic !== undefined && topics.some((t) => t.topic === state.onlyTopic)) return topics.filter((t) => t.topic === state.onlyTopic);
   return topics.filter((t) => !state.hiddenCategories.includes(t.category) && shownByDefault(t));
 }
 
@@ -143,7 +153,12 @@ function renderFilters(): void {
     onFilter();
   });
   pre.id = 'show-prefiltered';
-  filters.replaceChildren(...boxes, pre);
+  const only = state.onlyTopic;
+  const chip = only === undefined ? [] : [el('span', { className: 'only-topic', text: STRINGS.onlyTopic(only) }), button(STRINGS.showAllTopics, () => {
+    state.onlyTopic = undefined;
+    onFilter();
+  }, 'show-all-topics')];
+  filters.replaceChildren(...chip, ...boxes, pre);
 }
 
 // ---------------------------------------------------------------------------- timeline
@@ -340,6 +355,21 @@ function requestDetail(id: number): void {
 
 // ---------------------------------------------------------------------------- wiring
 
+/** Opened at a topic (its lane only) or at a message (listed, selected and shown). */
+function applyFocus(f: SessionPanelFocus): void {
+  const topic = f.topic ?? f.message?.topic;
+  if (topic !== undefined && topic !== state.onlyTopic) {
+    state.onlyTopic = topic;
+    onFilter();
+  }
+  const m = f.message;
+  if (!m) return;
+  selection = { fromMs: m.tsMs, toMs: m.tsMs, topics: [m.topic], label: iso(m.tsMs) };
+  requestMessages(0);
+  requestDetail(m.id);
+  render();
+}
+
 /** The session's categories in their drawing order, and each topic's lane rank. */
 function orderLanes(categories: { category: string }[]): void {
   const seen = categories.map((c) => c.category);
@@ -360,10 +390,17 @@ window.addEventListener('message', (e: MessageEvent<SessionPanelEvent>) => {
       header.replaceChildren(el('h1', { text: m.name }), el('span', { text: STRINGS.header(s.messages, s.topics, s.start ?? '–', s.end ?? '–', s.durationSec, s.bytes) }));
       orderLanes(m.categories);
       renderFilters();
+      setTrusted(m.trusted);
       requestTimeline();
       if (state.selectedId) requestDetail(state.selectedId);
       return;
     }
+    case 'focus':
+      applyFocus(m.focus);
+      return;
+    case 'trust':
+      setTrusted(m.trusted);
+      return;
     case 'timeline':
       mark('timeline');
       if (m.requestId === latestTimeline) drawTimeline(m.timeline, m.elapsedMs);

@@ -7,6 +7,22 @@ import type { ExtensionServices } from '../services';
 import { sessionArg } from './sessionArg';
 import { existingFolders, readSettings } from '../settings';
 
+/** How a replay ended: the Recorder view keeps it as a "last replay" row until dismissed or the next replay. */
+export interface LastReplay {
+  session: string;
+  broker: string;
+  state: string;
+  sent: number;
+  total: number;
+  pass: number;
+  maxLatenessMs: number;
+  elapsedMs: number;
+  error?: string;
+}
+
+const replayEnded = new vscode.EventEmitter<LastReplay>();
+export const onDidEndReplay = replayEnded.event;
+
 async function connect(broker: ChosenBroker): Promise<MqttClient> {
   const { connectBroker } = await import('../../core/mqtt/brokerConnection');
   return connectBroker(broker.profile, { password: broker.password });
@@ -80,10 +96,13 @@ export async function replaySession(d: ExtensionServices, arg?: unknown, selecti
   d.log.info('replay', `replaying ${files.name} to ${broker.profile.name} at ${speedPick.label}`);
   void replayer.run().then(
     (r) => {
+      replayEnded.fire({ session: files.name, broker: broker.profile.name, state: r.state, sent: r.sent, total: r.total, pass: r.pass, maxLatenessMs: r.maxLatenessMs, elapsedMs: r.elapsedMs });
       d.log.info('replay', `${files.name}: ${r.state}, ${r.sent} messages in ${r.pass} pass(es), latest ${r.maxLatenessMs.toFixed(1)} ms late`);
       void vscode.window.showInformationMessage(vscode.l10n.t('Replay of {0} {1}: {2} messages sent.', files.name, r.state, r.sent));
     },
     (err: Error) => {
+      const p = running.progress;
+      replayEnded.fire({ session: files.name, broker: broker.profile.name, state: 'failed', sent: p?.sent ?? 0, total: p?.total ?? 0, pass: p?.pass ?? 1, maxLatenessMs: p?.maxLatenessMs ?? 0, elapsedMs: 0, error: err.message });
       d.log.error('replay', err.message);
       void vscode.window.showErrorMessage(vscode.l10n.t('Replay failed: {0}', err.message));
     },
@@ -108,6 +127,8 @@ export function stopReplay(activity: Activity): void {
 export async function sendFiles(d: ExtensionServices, files: string[], what: string): Promise<void> {
   if (!requireTrust(vscode.l10n.t('Sending'))) return;
   if (files.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('No test-topic files to send.'));
+  files = await onlyTestTopics(files);
+  if (files.length === 0) return;
   const broker = await pickBroker(d.secrets, d.choices, d.activity, vscode.l10n.t('Send to which broker?'));
   if (!broker) return;
   if (!(await confirmPublish(broker.profile, what))) return;
@@ -127,6 +148,29 @@ export async function sendFiles(d: ExtensionServices, files: string[], what: str
   } finally {
     await (await import('../../core/mqtt/brokerConnection')).closeClient(client);
   }
+}
+
+/**
+ * The files that are test topics (schema-checked) before any broker is asked for: a JSON
+ * file of another kind (settings.json) is named with the reason and left out.
+ */
+async function onlyTestTopics(files: string[]): Promise<string[]> {
+  const { readTestTopic } = await import('../../core/testTopics/testTopicFile');
+  const ok: string[] = [];
+  const bad: string[] = [];
+  for (const f of files) {
+    try {
+      await readTestTopic(f);
+      ok.push(f);
+    } catch (err) {
+      bad.push(`${path.basename(f)}: ${(err as Error).message.replace(`${f}: `, '')}`);
+    }
+  }
+  if (bad.length) {
+    const head = files.length === 1 ? vscode.l10n.t('{0} is not a test topic, nothing was sent. A test topic is a JSON file with "topic" and "payload".', path.basename(files[0])) : vscode.l10n.t('{0} of {1} files are not test topics and are left out.', bad.length, files.length);
+    void vscode.window.showWarningMessage(`${head} ${bad.slice(0, 3).join('; ')}${bad.length > 3 ? ' …' : ''}`);
+  }
+  return ok;
 }
 
 /** The files a send command means: a view item, explorer selections, or a pick. */

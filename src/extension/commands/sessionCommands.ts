@@ -6,7 +6,9 @@ import { coreWorker } from '../coreWorker';
 import type { ExtensionLog } from '../log';
 import { existingFolders, readSettings, recordingFolder } from '../settings';
 import type { LiveSessionsNode, LiveSessionsView } from '../views/liveSessionsView';
+import type { SessionPanelFocus } from '../../protocol/sessionPanelProtocol';
 import { sessionArg } from './sessionArg';
+import { pickHit, sessionFileOf } from './topicCommands';
 
 /** Reports go to the extension's storage and open in VS Code's Markdown preview. */
 async function showMarkdown(storage: vscode.Uri, name: string, text: string): Promise<void> {
@@ -92,29 +94,26 @@ export async function deleteSession(arg?: unknown): Promise<void> {
   for (const f of list) await vscode.workspace.fs.delete(vscode.Uri.file(f), { useTrash: true });
 }
 
-/** Search Sessions…: full text over every session folder; a hit opens the session report. */
-export async function searchSessions(log: ExtensionLog): Promise<void> {
+/** Search Sessions…: full text over every session folder; a hit opens the session panel at that message. */
+export async function searchSessions(log: ExtensionLog, open: (file: string, focus: SessionPanelFocus) => unknown): Promise<void> {
   const text = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Search words in topics and payloads (all sessions)') });
   if (!text) return;
   const worker = await coreWorker();
+  const { resolveSession } = await import('../../core/session/sessionFiles');
   const hits = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching…') }, async () => {
     const all = [];
     for (const dir of await existingFolders(readSettings().sessionFolders)) {
       const r = await worker.folder('search', dir, { text, limit: 200 }, readSettings().naiveTimestamps);
       for (const s of r.indexed) log.info('index', `indexed ${s} for search`);
       for (const e of r.errors) log.warn('search', `${e.session}: ${e.error}`);
-      all.push(...r.hits.map((h) => ({ ...h, dir })));
+      const files = new Map<string, string>();
+      for (const h of r.hits) if (!files.has(h.session)) files.set(h.session, sessionFileOf(await resolveSession(path.join(dir, h.session))));
+      all.push(...r.hits.map((h) => ({ ...h, file: files.get(h.session) as string })));
     }
     return all;
   });
   if (hits.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('Nothing found for "{0}".', text));
-  const picked = await vscode.window.showQuickPick(
-    hits.map((h) => ({ label: h.topic, description: `${h.session} · ${h.timestamp}`, detail: h.snippet, hit: h })),
-    { placeHolder: vscode.l10n.t('{0} hits', hits.length), matchOnDescription: true, matchOnDetail: true },
-  );
-  if (!picked) return;
-  const { resolveSession } = await import('../../core/session/sessionFiles');
-  await vscode.commands.executeCommand('mqttSessions.openSessionReport', vscode.Uri.file((await resolveSession(path.join(picked.hit.dir, picked.hit.session))).log ?? path.join(picked.hit.dir, `${picked.hit.session}.db`)));
+  await pickHit(hits, open);
 }
 
 export async function openLiveSessionReport(storage: vscode.Uri, node?: LiveSessionsNode): Promise<void> {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SESSION_PANEL_VIEW_TYPE, type SessionPanelEvent, type SessionPanelRequest, type SessionPanelState, sessionPanelRequestSchema } from '../../protocol/sessionPanelProtocol';
+import { SESSION_PANEL_VIEW_TYPE, type SessionPanelEvent, type SessionPanelFocus, type SessionPanelRequest, type SessionPanelState, sessionPanelRequestSchema } from '../../protocol/sessionPanelProtocol';
 import { existingFolders, readSettings } from '../settings';
 import { AnalysisPanel, type PanelHost, type PanelKind, panelOptions } from './analysisPanel';
 
@@ -15,10 +15,19 @@ const KIND: PanelKind<SessionPanelState> = {
  * with diff. Answers the webview with bins, pages and one message — never the session.
  */
 export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelRequest, SessionPanelEvent> {
-  static show(host: PanelHost, sessionPath: string): void {
-    if (AnalysisPanel.reveal(KIND.viewType, sessionPath)) return;
+  private static readonly shown = new Map<string, SessionPanel>();
+  /** Sent after `init`: a new panel's webview cannot take it before it has its topics. */
+  private pendingFocus: SessionPanelFocus | undefined;
+
+  /** `focus`: a topic's lane or one message (a search hit) to open the panel at. */
+  static show(host: PanelHost, sessionPath: string, focus?: SessionPanelFocus): void {
+    const open = SessionPanel.shown.get(sessionPath);
+    if (open && AnalysisPanel.reveal(KIND.viewType, sessionPath)) {
+      if (focus) open.post({ type: 'focus', focus });
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(KIND.viewType, path.basename(sessionPath), vscode.ViewColumn.Active, panelOptions(host.extensionUri));
-    new SessionPanel(host, panel, KIND.initialState(sessionPath));
+    new SessionPanel(host, panel, { ...KIND.initialState(sessionPath), onlyTopic: focus?.topic ?? focus?.message?.topic }).pendingFocus = focus;
   }
 
   /** After a reload: the serializer hands back the panel and its last state. */
@@ -31,6 +40,9 @@ export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelR
 
   private constructor(host: PanelHost, panel: vscode.WebviewPanel, state: SessionPanelState) {
     super(host, panel, state, KIND, sessionPanelRequestSchema);
+    SessionPanel.shown.set(state.sessionPath, this);
+    this.register({ dispose: () => SessionPanel.shown.get(state.sessionPath) === this && SessionPanel.shown.delete(state.sessionPath) });
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ type: 'trust', trusted: true })));
   }
 
   protected notice(level: 'info' | 'error', text: string): SessionPanelEvent {
@@ -48,7 +60,10 @@ export class SessionPanel extends AnalysisPanel<SessionPanelState, SessionPanelR
           categories,
           topics: s.perTopic.map((t) => ({ topic: t.topic, category: t.category, subcategory: t.subcategory, count: t.count, prefiltered: t.prefiltered })),
           state: this.state,
+          trusted: vscode.workspace.isTrusted,
         });
+        if (this.pendingFocus) this.post({ type: 'focus', focus: this.pendingFocus });
+        this.pendingFocus = undefined;
         return;
       }
       case 'timeline': {

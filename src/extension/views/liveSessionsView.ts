@@ -102,7 +102,7 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
         const r = node.row;
         const item = new vscode.TreeItem(r.session_id, vscode.TreeItemCollapsibleState.None);
         item.description = `${r.status} · ${r.started_at.slice(0, 16).replace('T', ' ')}${r.symbol ? ` · ${r.symbol}` : ''}`;
-        item.tooltip = `${r.run_type} ${r.mode} ${r.env_name}\n${r.started_at} → ${r.finished_at ?? '…'}${r.error ? `\n${r.error}` : ''}`;
+        item.tooltip = recordTooltip(r);
         item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
         item.resourceUri = vscode.Uri.file(r.file);
         item.contextValue = 'liveRecord';
@@ -132,4 +132,20 @@ export class LiveSessionsView extends Disposable implements vscode.TreeDataProvi
       }
     }
   }
+}
+
+/** Each value with its label: a bare "backtest paper sim" tells nothing. */
+function recordTooltip(r: { session_id: string; status: string; run_type: string; mode: string; env_name: string; started_at: string; finished_at?: string | null; symbol?: string | null; error?: string | null }): string {
+  const rows: [string, string | null | undefined][] = [
+    [vscode.l10n.t('Session'), r.session_id],
+    [vscode.l10n.t('Status'), r.status],
+    [vscode.l10n.t('Run type'), r.run_type],
+    [vscode.l10n.t('Mode'), r.mode],
+    [vscode.l10n.t('Environment'), r.env_name],
+    [vscode.l10n.t('Symbol'), r.symbol],
+    [vscode.l10n.t('Started'), r.started_at],
+    [vscode.l10n.t('Finished'), r.finished_at ?? '…'],
+    [vscode.l10n.t('Error'), r.error],
+  ];
+  return rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `${k}: ${v}`).join('\n');
 }

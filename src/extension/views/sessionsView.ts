@@ -92,7 +92,9 @@ export class SessionsView extends Disposable implements vscode.TreeDataProvider<
         item.description = String(node.count);
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.contextValue = 'sessionTopic';
+        // The whole topic: a long one is cut off in the row.
         item.tooltip = vscode.l10n.t('{0}: {1} messages', node.topic, node.count);
+        item.command = { command: 'mqttSessions.openSessionPanel', title: vscode.l10n.t('Open in Timeline'), arguments: [node] };
         return item;
       }
       case 'problems': {
@@ -135,5 +137,6 @@ function sessionItem(node: Extract<SessionsNode, { kind: 'session' }>): vscode.T
   item.tooltip = tip;
   item.iconPath = s.problemCount ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon(node.files.log ? 'file-text' : 'database');
   item.contextValue = node.files.log ? 'session.log' : 'session.db';
+  item.command = { command: 'mqttSessions.openSessionPanel', title: vscode.l10n.t('Open Session Panel'), arguments: [node] };
   return item;
 }
