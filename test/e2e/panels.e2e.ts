@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
 import { SessionLogWriter } from '../../src/core/session/logWriter';
 import { formatTimestamp } from '../../src/core/session/timestamps';
-import { ROOT, removeTempDirs, runCli } from '../helpers';
+import { ROOT, removeTempDirs } from '../helpers';
 import { CodeServer, VSIX, skipUnlessMeasuring, skipUnlessReady } from './codeServer';
 import { Workbench, launchBrowser, until } from './workbench';
 import { sampleWorkspace } from './workspace';
@@ -215,22 +215,6 @@ describe('the panels in a real VS Code', function () {
     assert.ok(((await frame.locator('body').textContent()) ?? '').includes('<script>window.__pwned=4</script>'));
     assert.equal(await pwned(frame), undefined);
     await wb.screenshot('live-session-report');
-  });
-
-  it('an order chain matches the CLI', async () => {
-    const cli = await runCli(['orders', path.join(ws, 'sessions', 'red-storage-production_20260807_113213'), '--json']);
-    const order = (JSON.parse(cli.stdout) as { orderId: string; modules: string[]; messages: number }[]).find((o) => o.orderId.startsWith('0d1d8719'));
-    assert.ok(order, cli.stderr);
-    await wb.runCommand('View: Close All Editors');
-    await wb.runCommand('MQTT Sessions: Open Order Flow');
-    await wb.pick('red-storage-production_20260807_113213');
-    const frame = wb.webview();
-    await frame.locator(`tr[data-order="${order.orderId}"]`).click({ timeout: 60_000 });
-    await frame.locator(`section.chain[data-order="${order.orderId}"]`).waitFor({ timeout: 30_000 });
-    const text = (await frame.locator('section.chain').textContent()) ?? '';
-    assert.ok(text.includes(`Modules: ${order.modules.join(' → ')}`), text.slice(0, 500));
-    assert.ok(text.includes(`${order.messages} messages`), text.slice(0, 500));
-    await wb.screenshot('orders-panel');
   });
 
   it('the session panel comes back after a window reload', async () => {

@@ -122,7 +122,7 @@ function stepsTable(order: OrderSummary): HTMLTableElement {
     const group = ts.slice(i, j);
     const first = group[0];
     if (group.length > 1) {
-      const note = el('td', { className: 'why', text: STRINGS.oneMessage(group.length, first.topic, first.topic.startsWith('ccu/') ? STRINGS.stationCcu : stationKey(first, kindOf(first))) });
+      const note = el('td', { className: 'why', text: STRINGS.oneMessage(group.length, first.topic, first.topic.startsWith('ccu/') ? STRINGS.ccuSender : stationKey(first, kindOf(first))) });
       note.colSpan = 3;
       body.append(el('tr', { className: 'message-group' }, el('td', { className: 'time', text: timeOfDay(first.timestamp), title: first.timestamp }), el('td', { className: 'num', text: offset(first.tsMs - order.firstSeenMs) }), note));
     }

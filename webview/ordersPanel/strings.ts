@@ -30,6 +30,7 @@ export const STRINGS = {
   seen: (from: string, to: string, duration: string): string => `${from} → ${to} (${duration})`,
   timelineLabel: (stations: number): string => `Chain of the order on a time axis, ${plural(stations, 'station', 'stations')}`,
   stationCcu: 'CCU',
+  ccuSender: 'the CCU',
   span: (what: string, from: string, to: string, duration: string, states: string): string => `${what}: ${from} – ${to} (${duration}) · ${states}`,
   point: (what: string, at: string, state: string): string => `${what} at ${at}: ${state}`,
   axisStart: (t: string): string => t,

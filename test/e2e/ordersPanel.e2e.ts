@@ -1,0 +1,206 @@
+import * as assert from 'node:assert/strict';
+import { copyFile, mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Browser, FrameLocator } from 'playwright-core';
+import { ROOT, removeTempDirs, runCli } from '../helpers';
+import { CodeServer, VSIX, skipUnlessReady } from './codeServer';
+import { Workbench, launchBrowser, until } from './workbench';
+import { sampleWorkspace } from './workspace';
+
+const SESSION = 'red-storage-production_20260807_113213';
+
+interface CliOrder {
+  orderId: string;
+  type?: string;
+  workpieceType?: string;
+  state?: string;
+  firstSeenMs: number;
+  durationMs: number;
+  messages: number;
+  modules: string[];
+  fts: string[];
+}
+interface CliTransition {
+  messageId: number;
+  topic: string;
+}
+
+/** What the list shows without scrolling sideways: the box's widths, and each header's right edge against the box's. */
+function listFit(): { scroll: number; client: number; docScroll: number; docClient: number; headers: string[]; clipped: string[] } {
+  const box = document.querySelector('.list-box') as HTMLElement;
+  const right = box.getBoundingClientRect().right;
+  const ths = [...document.querySelectorAll<HTMLElement>('.orders-table th')];
+  return {
+    scroll: box.scrollWidth,
+    client: box.clientWidth,
+    docScroll: document.documentElement.scrollWidth,
+    docClient: document.documentElement.clientWidth,
+    headers: ths.map((t) => t.textContent ?? ''),
+    clipped: ths.filter((t) => t.getBoundingClientRect().right > right + 1).map((t) => t.textContent ?? ''),
+  };
+}
+
+const rowIds = (frame: FrameLocator): Promise<string[]> => frame.locator('.orders-table tbody tr[data-order]').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.order ?? ''));
+
+async function assertFits(frame: FrameLocator, where: string): Promise<void> {
+  const fit = await frame.locator('body').evaluate(listFit);
+  assert.deepEqual(fit.headers, ['Order', 'Type', 'State', 'First seen', 'Duration', 'Msgs', 'Modules'], where);
+  assert.ok(fit.scroll <= fit.client + 1, `${where}: the list scrolls sideways (${fit.scroll} > ${fit.client})`);
+  assert.ok(fit.docScroll <= fit.docClient + 1, `${where}: the page scrolls sideways (${fit.docScroll} > ${fit.docClient})`);
+  assert.deepEqual(fit.clipped, [], `${where}: columns cut off`);
+}
+
+describe('the orders panel in a real VS Code', function () {
+  this.timeout(600_000);
+  let browser: Browser;
+  let cs: CodeServer;
+  let wb: Workbench;
+  let ws: string;
+  let orders: CliOrder[];
+  let frame: FrameLocator;
+
+  before(async function () {
+    skipUnlessReady(this);
+    ws = await sampleWorkspace(1);
+    const cli = await runCli(['orders', path.join(ws, 'sessions', SESSION), '--json']);
+    orders = JSON.parse(cli.stdout) as CliOrder[];
+    assert.equal(orders.length, 22, cli.stderr);
+    cs = await CodeServer.start({ vsix: VSIX, folder: ws, trusted: true });
+    browser = await launchBrowser();
+    wb = await Workbench.open(browser, cs.url);
+    await wb.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(cs.url).origin });
+    await wb.openContainer();
+    await wb.runCommand('MQTT Sessions: Open Order Flow');
+    await wb.pick(SESSION);
+    frame = wb.webview();
+    await frame.locator('.orders-table tbody tr[data-order]').nth(21).waitFor({ timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`).catch(() => undefined);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cs?.stop();
+    await removeTempDirs();
+  });
+
+  it('orders at the default width: every column without sideways scroll, short ids with the full id in the title, a placeholder before a selection', async () => {
+    const width = await frame.locator('body').evaluate(() => window.innerWidth);
+    assert.ok(width >= 900, `the default width is wide (${width} px)`);
+    await assertFits(frame, `default width ${width} px`);
+    const ids = await frame.locator('.orders-table tbody .col-order .id').evaluateAll((s) => s.map((e) => ({ text: e.textContent ?? '', title: (e as HTMLElement).title })));
+    assert.deepEqual(
+      ids.map((i) => i.title),
+      orders.map((o) => o.orderId),
+    );
+    for (const i of ids) assert.equal(i.text, i.title.slice(0, 8), i.title);
+    // Order "0" has no type or state: dashes, not empty dots.
+    const zero = frame.locator('tr[data-order="0"]');
+    assert.equal(await zero.locator('.col-type').textContent(), '–');
+    assert.equal(await zero.locator('.col-state').textContent(), '–');
+    assert.match((await frame.locator('.orders-table tbody tr').first().locator('.col-firstSeen').textContent()) ?? '', /^\d\d:\d\d:\d\d\.\d{3}$/);
+    assert.equal(await frame.locator('.date-line').textContent(), 'Times on 2026-08-07, UTC');
+    assert.match((await frame.locator('section.chain .placeholder').textContent()) ?? '', /^Select an order in the list to see its chain/);
+    // Side by side: the chain to the right of the list.
+    const [list, chain] = [await frame.locator('.order-list').boundingBox(), await frame.locator('section.chain').boundingBox()];
+    assert.ok(list && chain && chain.x > list.x + list.width - 1, JSON.stringify({ list, chain }));
+    await wb.screenshot('orders-panel');
+  });
+
+  it('sorting and filtering the orders change the rows', async () => {
+    const byDuration = [...orders].sort((a, b) => a.durationMs - b.durationMs || a.firstSeenMs - b.firstSeenMs).map((o) => o.orderId);
+    await frame.locator('th[data-sort="duration"] button').click();
+    await until('sorted by duration', () => rowIds(frame), (r) => r.join() === byDuration.join());
+    assert.equal(await frame.locator('th[data-sort="duration"]').getAttribute('aria-sort'), 'ascending');
+    await frame.locator('th[data-sort="duration"] button').click();
+    const desc = [...orders].sort((a, b) => b.durationMs - a.durationMs || b.firstSeenMs - a.firstSeenMs).map((o) => o.orderId);
+    await until('sorted by duration, longest first', () => rowIds(frame), (r) => r.join() === desc.join());
+    assert.equal(await frame.locator('th[data-sort="duration"]').getAttribute('aria-sort'), 'descending');
+    await frame.locator('th[data-sort="firstSeen"] button').click();
+    await until('sorted by first seen', () => rowIds(frame), (r) => r.join() === orders.map((o) => o.orderId).join());
+
+    const errors = orders.filter((o) => o.state === 'ERROR').map((o) => o.orderId);
+    assert.ok(errors.length > 0 && errors.length < orders.length);
+    await frame.locator('select.filter-state').selectOption('ERROR');
+    await until('only orders in ERROR', () => rowIds(frame), (r) => r.join() === errors.join());
+    assert.equal(await frame.locator('.filters .count').textContent(), `${errors.length} of 22 orders`);
+    const whiteErrors = orders.filter((o) => o.state === 'ERROR' && o.type === 'PRODUCTION' && o.workpieceType === 'WHITE').map((o) => o.orderId);
+    await frame.locator('select.filter-type').selectOption('PRODUCTION WHITE');
+    await until('white production orders in ERROR', () => rowIds(frame), (r) => r.join() === whiteErrors.join());
+    await frame.locator('select.filter-state').selectOption('');
+    await frame.locator('select.filter-type').selectOption('');
+    await frame.locator('input.filter-text').fill('0d1d');
+    await until('the order found by its id', () => rowIds(frame), (r) => r.length === 1 && r[0].startsWith('0d1d8719'));
+    await frame.locator('input.filter-text').fill('MILL');
+    const mill = orders.filter((o) => o.modules.includes('MILL')).map((o) => o.orderId);
+    await until('the orders through the MILL', () => rowIds(frame), (r) => r.join() === mill.join());
+    await frame.locator('input.filter-text').fill('');
+    await until('every order again', () => rowIds(frame), (r) => r.length === 22);
+  });
+
+  it('a selected order is drawn as a timeline per station with its steps under it, as the CLI has it', async () => {
+    const order = orders.find((o) => o.orderId.startsWith('0d1d8719'));
+    assert.ok(order);
+    const one = await runCli(['orders', path.join(ws, 'sessions', SESSION), '--order', order.orderId, '--json']);
+    const transitions = (JSON.parse(one.stdout) as { transitions: CliTransition[] }).transitions;
+    await frame.locator(`tr[data-order="${order.orderId}"]`).click();
+    await frame.locator(`section.chain[data-order="${order.orderId}"]`).waitFor({ timeout: 30_000 });
+    assert.equal(await frame.locator('.chain-head h2').textContent(), 'Order 0d1d8719');
+    assert.equal(await frame.locator('.chain-head .full-id').textContent(), order.orderId);
+    const meta = (await frame.locator('.order-meta').textContent()) ?? '';
+    assert.ok(meta.includes(`Modules${order.modules.join(' → ')}`), meta);
+    assert.ok(meta.includes(`Messages${order.messages}`), meta);
+    assert.ok(meta.includes('TypePRODUCTION RED') && meta.includes('StateFINISHED'), meta);
+
+    const stations = await frame.locator('.chain-timeline .station[data-station]').evaluateAll((rows) => rows.map((r) => ({ name: (r as HTMLElement).dataset.station ?? '', kind: r.className, marks: r.querySelectorAll('.span, .point').length })));
+    assert.equal(stations[0].name, 'CCU', JSON.stringify(stations));
+    for (const m of order.modules) assert.ok(stations.some((s) => s.name.startsWith(`${m} (`) && s.kind.includes('module')), `a row for ${m}: ${JSON.stringify(stations)}`);
+    for (const f of order.fts) assert.ok(stations.some((s) => s.name === `FTS (${f})` && s.kind.includes('fts')), `a row for FTS ${f}: ${JSON.stringify(stations)}`);
+    for (const s of stations) assert.ok(s.marks > 0, `${s.name} has marks`);
+    const bar = frame.locator('.chain-timeline .station[data-station^="HBW"] .span').first();
+    assert.match((await bar.getAttribute('title')) ?? '', /^DROP: \d\d:\d\d:\d\d\.\d{3} – \d\d:\d\d:\d\d\.\d{3} \([\d.]+ s\) · /);
+
+    // The CCU's first message carries the whole plan: one time, the changes under it, and why.
+    const first = transitions.filter((t) => t.messageId === transitions[0].messageId);
+    assert.ok(first.length > 1);
+    const group = frame.locator('table.steps tr.message-group').first();
+    assert.equal(await group.locator('.why').textContent(), `${first.length} changes in one message from the CCU on ${first[0].topic}: sent together, so they share its time`);
+    assert.match((await group.locator('td.time').textContent()) ?? '', /^\d\d:\d\d:\d\d\.\d{3}$/);
+    const under = await frame.locator('table.steps tbody tr').evaluateAll((rs, n) => rs.slice(1, 1 + n).map((r) => r.className + '|' + (r.querySelector('td.time')?.textContent ?? '')), first.length);
+    assert.deepEqual(under, first.map(() => 'in-group|'));
+    assert.equal(await frame.locator('table.steps tbody tr:not(.message-group)').count(), transitions.length);
+
+    await frame.locator('tr.selected button.copy').click();
+    await until('the full id on the clipboard', () => wb.page.evaluate(() => navigator.clipboard.readText()).catch((e: Error) => e.message), (t) => t === order.orderId, 15_000);
+  });
+
+  it('at a split width (~700 px) the panel stacks, nothing scrolls sideways and a clicked row keeps its id in view', async () => {
+    const wide = await frame.locator('body').evaluate(() => window.innerWidth);
+    const size = wb.page.viewportSize() ?? { width: 1500, height: 950 };
+    await wb.page.setViewportSize({ width: size.width - (wide - 700), height: size.height });
+    try {
+      const width = await until('the panel at a split width', () => frame.locator('body').evaluate(() => window.innerWidth), (w) => w < 900 && w > 600);
+      await assertFits(frame, `split width ${width} px`);
+      const [list, chain] = [await frame.locator('.order-list').boundingBox(), await frame.locator('section.chain').boundingBox()];
+      assert.ok(list && chain && chain.y >= list.y + list.height - 1, `stacked: ${JSON.stringify({ list, chain })}`);
+      const row = frame.locator('tr[data-order^="3ae37a45"]');
+      await row.click();
+      await frame.locator('section.chain[data-order^="3ae37a45"]').waitFor({ timeout: 30_000 });
+      const scrolled = await frame.locator('body').evaluate(() => ({ list: (document.querySelector('.list-box') as HTMLElement).scrollLeft, page: window.scrollX }));
+      assert.deepEqual(scrolled, { list: 0, page: 0 });
+      const id = await row.locator('.id').boundingBox();
+      assert.ok(id && id.x >= 0 && id.x + id.width <= width, `the id in view: ${JSON.stringify(id)}`);
+      assert.equal(await row.locator('.id').textContent(), '3ae37a45');
+      await until('the chain drawn', () => frame.locator('.chain-timeline .station[data-station]').count(), (n) => n >= 3);
+      await assertFits(frame, `split width ${width} px, an order selected`);
+      await frame.locator('.chain-timeline').scrollIntoViewIfNeeded();
+      const shot = await wb.screenshot('orders-panel-split');
+      await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
+      await copyFile(shot, path.join(ROOT, 'docs', 'screenshots', 'orders-panel-split.png'));
+    } finally {
+      await wb.page.setViewportSize(size);
+    }
+  });
+});
