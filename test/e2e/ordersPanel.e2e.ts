@@ -195,7 +195,9 @@ describe('the orders panel in a real VS Code', function () {
       assert.equal(await row.locator('.id').textContent(), '3ae37a45');
       await until('the chain drawn', () => frame.locator('.chain-timeline .station[data-station]').count(), (n) => n >= 3);
       await assertFits(frame, `split width ${width} px, an order selected`);
-      await frame.locator('.chain-timeline').scrollIntoViewIfNeeded();
+      // The screenshot shows the production order: its chain passes every kind of station.
+      await frame.locator('tr[data-order^="0d1d8719"]').click();
+      await frame.locator('section.chain[data-order^="0d1d8719"] .chain-timeline').scrollIntoViewIfNeeded({ timeout: 30_000 });
       const shot = await wb.screenshot('orders-panel-split');
       await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
       await copyFile(shot, path.join(ROOT, 'docs', 'screenshots', 'orders-panel-split.png'));

@@ -149,7 +149,7 @@ export class OrderList {
   }
 
   private row(o: OrderListItem): HTMLTableRowElement {
-    const copy = el('button', { className: 'copy', text: '⧉', title: STRINGS.copyId(o.orderId) });
+    const copy = el('button', { className: 'copy icon', title: STRINGS.copyId(o.orderId) });
     copy.type = 'button';
     copy.setAttribute('aria-label', STRINGS.copyId(o.orderId));
     copy.addEventListener('click', (e) => {
