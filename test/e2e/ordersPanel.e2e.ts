@@ -40,6 +40,12 @@ function listFit(): { scroll: number; client: number; docScroll: number; docClie
   };
 }
 
+/** The README's screenshots come from this run. */
+async function toDocs(shot: string): Promise<void> {
+  await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
+  await copyFile(shot, path.join(ROOT, 'docs', 'screenshots', path.basename(shot)));
+}
+
 const rowIds = (frame: FrameLocator): Promise<string[]> => frame.locator('.orders-table tbody tr[data-order]').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.order ?? ''));
 
 async function assertFits(frame: FrameLocator, where: string): Promise<void> {
@@ -106,7 +112,7 @@ describe('the orders panel in a real VS Code', function () {
     // Side by side: the chain to the right of the list.
     const [list, chain] = [await frame.locator('.order-list').boundingBox(), await frame.locator('section.chain').boundingBox()];
     assert.ok(list && chain && chain.x > list.x + list.width - 1, JSON.stringify({ list, chain }));
-    await wb.screenshot('orders-panel');
+    await wb.screenshot('orders-panel-placeholder');
   });
 
   it('sorting and filtering the orders change the rows', async () => {
@@ -172,6 +178,8 @@ describe('the orders panel in a real VS Code', function () {
     assert.deepEqual(under, first.map(() => 'in-group|'));
     assert.equal(await frame.locator('table.steps tbody tr:not(.message-group)').count(), transitions.length);
 
+    await toDocs(await wb.screenshot('orders-panel'));
+
     await frame.locator('tr.selected button.copy').click();
     await until('the full id on the clipboard', () => wb.page.evaluate(() => navigator.clipboard.readText()).catch((e: Error) => e.message), (t) => t === order.orderId, 15_000);
   });
@@ -198,9 +206,7 @@ describe('the orders panel in a real VS Code', function () {
       // The screenshot shows the production order: its chain passes every kind of station.
       await frame.locator('tr[data-order^="0d1d8719"]').click();
       await frame.locator('section.chain[data-order^="0d1d8719"] .chain-timeline').scrollIntoViewIfNeeded({ timeout: 30_000 });
-      const shot = await wb.screenshot('orders-panel-split');
-      await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
-      await copyFile(shot, path.join(ROOT, 'docs', 'screenshots', 'orders-panel-split.png'));
+      await toDocs(await wb.screenshot('orders-panel-split'));
     } finally {
       await wb.page.setViewportSize(size);
     }
