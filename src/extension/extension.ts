@@ -108,7 +108,7 @@ class MqttSessionsExtension extends Disposable {
       'mqttSessions.sendToBroker': async (arg, selection) => sendFiles(d, await filesToSend(arg, selection), vscode.l10n.t('Send test topics')),
       'mqttSessions.sendAllPreloads': async () => sendFiles(d, await allPreloads(), vscode.l10n.t('Send all preloads')),
       'mqttSessions.searchSessions': () => searchSessions(this.log, openPanelAt),
-      'mqttSessions.searchInSession': (arg) => searchInSession(this.log, arg, openPanelAt),
+      'mqttSessions.searchInSession': (arg) => searchInSession(arg, openPanelAt),
       'mqttSessions.copyTopic': (arg) => copyTopic(arg),
       'mqttSessions.openSessionReport': (arg) => openSessionReport(storage, arg),
       'mqttSessions.openSessionPanel': async (arg) => {

@@ -67,7 +67,8 @@ describe('the extension in a real VS Code (code-server + Chromium)', function ()
 
   it('a session expands to its topics with counts', async () => {
     await wb.focusView('Sessions');
-    await wb.view('Sessions').locator('.monaco-list-row', { hasText: 'synthetic-arduino-sensors_20260508_091000' }).click();
+    // A session row's click opens its timeline: it expands on its twistie.
+    await wb.view('Sessions').locator('.monaco-list-row', { hasText: 'synthetic-arduino-sensors_20260508_091000' }).locator('.monaco-tl-twistie').click();
     const rows = await until('the topics of synthetic-arduino-sensors', () => wb.rows('Sessions'), (r) => r.some((x) => x.startsWith('osf/arduino/')));
     const topics = await until('10 topic rows', async () => (await wb.rows('Sessions')).filter((r) => r.startsWith('osf/arduino/')), (t) => t.length >= 10);
     assert.equal(topics.length, 10, `${topics.join('\n')}\n${rows.length}`);

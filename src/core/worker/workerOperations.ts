@@ -7,7 +7,7 @@ import { categoryStats, sessionStats } from '../analysis/sessionStats';
 import { type TimelineQuery, timeline } from '../analysis/timeline';
 import type { SessionStatus } from '../registry/liveSessionRecord';
 import { type RegistryGrouping, registryOverview } from '../registry/registryOverview';
-import { type SearchQuery, searchFolder } from '../search/sessionSearch';
+import { type SearchQuery, searchFolder, searchIndex } from '../search/sessionSearch';
 import type { SessionFiles } from '../session/sessionFiles';
 import { cachedSummary } from '../session/summaryCache';
 import { summarizeSession } from '../session/sessionSummary';
@@ -49,6 +49,8 @@ export const sessionOperations = {
     return { order: order && { ...order, messageIds: ids }, messages: messageHeads(a.db, ids), more: Math.max(0, (order?.messageIds.length ?? 0) - ids.length) };
   },
   report: (a: AnalysisDb, files: SessionFiles) => renderSessionReportMarkdown(analyzeOpened(files, a)),
+  /** Search in Session: one session's index, not every session of its folder. */
+  search: (a: AnalysisDb, q: SearchQuery) => searchIndex(a.name, a.db, q),
 };
 
 /** Given to a folder operation by the worker: aborted when the extension cancels the request. */

@@ -3,7 +3,6 @@ import type { SearchHit } from '../../core/search/sessionSearch';
 import type { SessionFiles } from '../../core/session/sessionFiles';
 import type { SessionPanelFocus } from '../../protocol/sessionPanelProtocol';
 import { coreWorker } from '../coreWorker';
-import type { ExtensionLog } from '../log';
 import { readSettings } from '../settings';
 
 /** A topic row of the Sessions view (what its menu and click pass). */
@@ -39,7 +38,7 @@ export async function pickHit(hits: (SearchHit & { file: string })[], open: (fil
 }
 
 /** Search in Session: words in one topic of one session (or the whole session from its row). */
-export async function searchInSession(log: ExtensionLog, arg: unknown, open: (file: string, focus: SessionPanelFocus) => unknown): Promise<void> {
+export async function searchInSession(arg: unknown, open: (file: string, focus: SessionPanelFocus) => unknown): Promise<void> {
   const node = arg as { kind?: string; files?: SessionFiles } | undefined;
   const files = isTopicArg(arg) ? arg.session : node?.kind === 'session' ? node.files : undefined;
   if (!files) return;
@@ -49,13 +48,17 @@ export async function searchInSession(log: ExtensionLog, arg: unknown, open: (fi
     prompt: vscode.l10n.t('Words in topics and payloads (empty lists every message)'),
   });
   if (text === undefined) return;
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching…') }, async () =>
-    (await coreWorker()).folder('search', files.dir, { text, topic, limit: 500 }, readSettings().naiveTimestamps),
-  );
-  for (const s of r.indexed) log.info('index', `indexed ${s} for search`);
-  const hits = r.hits.filter((h) => h.session === files.name).map((h) => ({ ...h, file: sessionFileOf(files) }));
-  const error = r.errors.find((e) => e.session === files.name);
-  if (error) return void vscode.window.showErrorMessage(vscode.l10n.t('Search failed: {0}', error.error));
+  const file = sessionFileOf(files);
+  const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Searching…') }, async () => {
+    // In the core worker: the session's index only (built there if it has none).
+    const session = (await coreWorker()).session(file, readSettings().naiveTimestamps);
+    try {
+      return await session.call('search', { text, topic, limit: 500 });
+    } finally {
+      session.close();
+    }
+  });
+  const hits = found.map((h) => ({ ...h, file }));
   if (hits.length === 0) return void vscode.window.showInformationMessage(vscode.l10n.t('Nothing found for "{0}".', text));
   await pickHit(hits, open);
 }

@@ -124,7 +124,8 @@ export class RecorderView extends Disposable implements vscode.TreeDataProvider<
     item.iconPath = new vscode.ThemeIcon(node.icon);
     item.contextValue = node.contextValue;
     item.command = node.command;
-    item.tooltip = node.tooltip;
+    // Markdown: a plain-text tooltip would be read as the row's label by screen readers.
+    if (node.tooltip) item.tooltip = new vscode.MarkdownString().appendText(node.tooltip);
     return item;
   }
 }
