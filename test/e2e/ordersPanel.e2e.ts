@@ -26,7 +26,8 @@ interface CliTransition {
 }
 
 /** What the list shows without scrolling sideways: the box's widths, and each header's right edge against the box's. */
-function listFit(): { scroll: number; client: number; docScroll: number; docClient: number; headers: string[]; clipped: string[] } {
+function listFit(): { scroll: number; client: number; docScroll: number; docClient: number; chainScroll: number; chainClient: number; headers: string[]; clipped: string[] } {
+  const chain = document.querySelector('section.chain') as HTMLElement;
   const box = document.querySelector('.list-box') as HTMLElement;
   const right = box.getBoundingClientRect().right;
   const ths = [...document.querySelectorAll<HTMLElement>('.orders-table th')];
@@ -35,6 +36,8 @@ function listFit(): { scroll: number; client: number; docScroll: number; docClie
     client: box.clientWidth,
     docScroll: document.documentElement.scrollWidth,
     docClient: document.documentElement.clientWidth,
+    chainScroll: chain.scrollWidth,
+    chainClient: chain.clientWidth,
     headers: ths.map((t) => t.textContent ?? ''),
     clipped: ths.filter((t) => t.getBoundingClientRect().right > right + 1).map((t) => t.textContent ?? ''),
   };
@@ -54,6 +57,7 @@ async function assertFits(frame: FrameLocator, where: string): Promise<void> {
   assert.ok(fit.scroll <= fit.client + 1, `${where}: the list scrolls sideways (${fit.scroll} > ${fit.client})`);
   assert.ok(fit.docScroll <= fit.docClient + 1, `${where}: the page scrolls sideways (${fit.docScroll} > ${fit.docClient})`);
   assert.deepEqual(fit.clipped, [], `${where}: columns cut off`);
+  assert.ok(fit.chainScroll <= fit.chainClient + 1, `${where}: the chain is wider than its pane (${fit.chainScroll} > ${fit.chainClient})`);
 }
 
 describe('the orders panel in a real VS Code', function () {
@@ -178,6 +182,7 @@ describe('the orders panel in a real VS Code', function () {
     assert.deepEqual(under, first.map(() => 'in-group|'));
     assert.equal(await frame.locator('table.steps tbody tr:not(.message-group)').count(), transitions.length);
 
+    await assertFits(frame, 'default width, an order selected');
     await toDocs(await wb.screenshot('orders-panel'));
 
     await frame.locator('tr.selected button.copy').click();

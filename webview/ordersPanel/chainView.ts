@@ -56,7 +56,7 @@ function marks(items: OrderTransition[]): Mark[] {
   const out: Mark[] = [];
   for (const t of items) {
     if (!t.actionId) {
-      out.push({ what: t.source === 'order' ? STRINGS.sources.order : (t.command ?? t.state), from: t.tsMs, to: t.tsMs, states: [t.state], last: t.state });
+      out.push({ what: t.source === 'order' ? STRINGS.orderSource : (t.command ?? t.state), from: t.tsMs, to: t.tsMs, states: [t.state], last: t.state });
       continue;
     }
     const list = byAction.get(t.actionId) ?? [];
@@ -133,8 +133,9 @@ function stepsTable(order: OrderSummary): HTMLTableElement {
         { className: group.length > 1 ? 'in-group' : '' },
         el('td', { className: 'time', text: group.length > 1 ? '' : timeOfDay(t.timestamp), title: t.timestamp }),
         el('td', { className: 'num', text: group.length > 1 ? '' : offset(t.tsMs - order.firstSeenMs) }),
-        el('td', { className: `station-cell ${kind}`, text: stationKey(t, kind) }),
-        el('td', { text: `${STRINGS.sources[t.source] ?? t.source}: ${t.state}` }),
+        el('td', { className: `station-cell ${kind}`, text: kind === 'ccu' ? STRINGS.stationCcu : (t.module ?? t.serial ?? '?'), title: stationKey(t, kind) }),
+        // The station says step (CCU) or action (module, FTS); only the whole order's state is marked.
+        el('td', { className: 'state-cell' }, ...(t.source === 'order' ? [el('span', { className: 'source', text: `${STRINGS.orderSource} ` })] : []), document.createTextNode(t.state)),
         el('td', { text: [t.command, t.detail].filter(Boolean).join(' ') || STRINGS.none }),
       );
       tr.title = t.topic;
