@@ -60,6 +60,10 @@ describe('views answer a click: Sessions, Recorder (code-server)', function () {
     skipUnlessReady(this);
     mosquitto = await Mosquitto.start();
     ws = await sampleWorkspace(mosquitto.port);
+    // One live-session record, as the Python registry writes it (the setting points at live/).
+    await mkdir(path.join(ws, 'live'), { recursive: true });
+    const record = { session_id: 'session_20251208_001', run_type: 'live_session_shadow', mode: 'shadow', env_name: 'kraken_futures_testnet', symbol: 'BTC/USDT', status: 'completed', started_at: '2025-12-08T14:30:22', finished_at: '2025-12-08T15:30:22+00:00', metrics: { realized_pnl: 1, max_drawdown: 0.05 } };
+    await writeFile(path.join(ws, 'live', 'rec_000.json'), JSON.stringify(record, null, 2));
     cs = await CodeServer.start({ vsix: VSIX, folder: ws, trusted: true });
     browser = await launchBrowser();
     wb = await Workbench.open(browser, cs.url);
@@ -201,6 +205,16 @@ describe('views answer a click: Sessions, Recorder (code-server)', function () {
     assert.equal(await wb.page.locator('.quick-input-widget').isVisible(), false, 'no broker picker');
     await wb.runCommand('View: Close All Editors');
     await wb.openContainer();
+  });
+
+  it('a live-session record\'s tooltip labels each value', async () => {
+    await wb.focusView('Live Sessions');
+    const group = row(wb, 'Live Sessions', 'live_session_shadow');
+    await group.waitFor({ timeout: 60_000 });
+    await group.click();
+    // A plain-text tooltip is the row's aria label.
+    const label = await until('the record row', async () => (await wb.rows('Live Sessions')).find((r) => r.includes('session_20251208_001')) ?? '', (r) => r !== '');
+    for (const want of ['Session: session_20251208_001', 'Status: completed', 'Run type: live_session_shadow', 'Mode: shadow', 'Environment: kraken_futures_testnet', 'Symbol: BTC/USDT', 'Started: 2025-12-08T14:30:22']) assert.ok(label.includes(want), `${want} in ${label}`);
   });
 
   it('the JSON log goes to the extension\'s log folder, not to logs/ in the workspace', async () => {
