@@ -189,6 +189,29 @@ describe('the orders panel in a real VS Code', function () {
     await until('the full id on the clipboard', () => wb.page.evaluate(() => navigator.clipboard.readText()).catch((e: Error) => e.message), (t) => t === order.orderId, 15_000);
   });
 
+  it('keeps the sort, the filter and the selected order across a window reload', async () => {
+    await frame.locator('th[data-sort="messages"] button').click();
+    await frame.locator('th[data-sort="messages"] button').click();
+    await frame.locator('select.filter-type').selectOption('PRODUCTION RED');
+    const red = orders.filter((o) => o.type === 'PRODUCTION' && o.workpieceType === 'RED').sort((a, b) => b.messages - a.messages || b.firstSeenMs - a.firstSeenMs).map((o) => o.orderId);
+    await until('red production orders, most messages first', () => rowIds(frame), (r) => r.join() === red.join());
+    await frame.locator(`tr[data-order="${red[0]}"]`).click();
+    await frame.locator(`section.chain[data-order="${red[0]}"]`).waitFor({ timeout: 30_000 });
+    await wb.page.waitForTimeout(500);
+    await wb.runCommand('Developer: Reload Window');
+    await wb.page.waitForTimeout(1500);
+    await wb.ready();
+    frame = wb.webview();
+    await frame.locator(`section.chain[data-order="${red[0]}"]`).waitFor({ timeout: 90_000 });
+    assert.deepEqual(await rowIds(frame), red);
+    assert.equal(await frame.locator('th[data-sort="messages"]').getAttribute('aria-sort'), 'descending');
+    assert.equal(await frame.locator('select.filter-type').inputValue(), 'PRODUCTION RED');
+    assert.equal(await frame.locator('tr.selected').getAttribute('data-order'), red[0]);
+    await frame.locator('select.filter-type').selectOption('');
+    await frame.locator('th[data-sort="firstSeen"] button').click();
+    await until('every order again', () => rowIds(frame), (r) => r.length === 22);
+  });
+
   it('at a split width (~700 px) the panel stacks, nothing scrolls sideways and a clicked row keeps its id in view', async () => {
     const wide = await frame.locator('body').evaluate(() => window.innerWidth);
     const size = wb.page.viewportSize() ?? { width: 1500, height: 950 };

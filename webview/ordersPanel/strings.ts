@@ -35,7 +35,7 @@ export const STRINGS = {
   point: (what: string, at: string, state: string): string => `${what} at ${at}: ${state}`,
   axisStart: (t: string): string => t,
   stepsTitle: 'Steps',
-  stepColumns: { time: 'Time', offset: 'Since start', station: 'Station', change: 'State', command: 'Command' },
+  stepColumns: { time: 'Time', offset: 'Offset', station: 'Station', change: 'State', command: 'Command' },
   oneMessage: (n: number, topic: string, sender: string): string => `${plural(n, 'change', 'changes')} in one message from ${sender} on ${topic}: sent together, so they share its time`,
   omitted: (n: number): string => `${plural(n, 'more change', 'more changes')} not kept`,
   moreMessages: (n: number): string => `${plural(n, 'more message', 'more messages')} not listed`,
