@@ -169,6 +169,7 @@ describe('the orders panel in a real VS Code', function () {
     for (const m of order.modules) assert.ok(stations.some((s) => s.name.startsWith(`${m} (`) && s.kind.includes('module')), `a row for ${m}: ${JSON.stringify(stations)}`);
     for (const f of order.fts) assert.ok(stations.some((s) => s.name === `FTS (${f})` && s.kind.includes('fts')), `a row for FTS ${f}: ${JSON.stringify(stations)}`);
     for (const s of stations) assert.ok(s.marks > 0, `${s.name} has marks`);
+    assert.match((await frame.locator('.chain-timeline').getAttribute('aria-label')) ?? '', /^Chain of the order on one time axis from \d\d:\d\d:\d\d\.\d{3} to \d\d:\d\d:\d\d\.\d{3}: CCU, \d+ steps; /);
     const bar = frame.locator('.chain-timeline .station[data-station^="HBW"] .span').first();
     assert.match((await bar.getAttribute('title')) ?? '', /^DROP: \d\d:\d\d:\d\d\.\d{3} – \d\d:\d\d:\d\d\.\d{3} \([\d.]+ s\) · /);
 

@@ -86,10 +86,12 @@ function timeline(order: OrderSummary, list: Station[]): HTMLElement {
   const pct = (ms: number): number => ((ms - start) / span) * 100;
   const box = el('div', { className: 'chain-timeline' });
   box.setAttribute('role', 'img');
-  box.setAttribute('aria-label', STRINGS.timelineLabel(list.length));
+  const summary: string[] = [];
   for (const s of list) {
     const track = el('div', { className: 'track' });
-    for (const m of marks(s.items)) {
+    const all = marks(s.items);
+    summary.push(STRINGS.stationSummary(s.key, all.length));
+    for (const m of all) {
       const at = (ms: number): string => timeOfDay(new Date(ms).toISOString());
       const point = m.to === m.from;
       const node = el('div', {
@@ -105,6 +107,7 @@ function timeline(order: OrderSummary, list: Station[]): HTMLElement {
     row.dataset.station = s.key;
     box.append(row);
   }
+  box.setAttribute('aria-label', STRINGS.timelineLabel(timeOfDay(order.firstSeen), timeOfDay(order.lastSeen), summary));
   const axis = el('div', { className: 'axis' }, el('span', { text: timeOfDay(order.firstSeen) }), el('span', { text: duration(span) }), el('span', { text: timeOfDay(order.lastSeen) }));
   box.append(el('div', { className: 'station axis-row' }, el('div', { className: 'station-label' }), axis));
   return box;
