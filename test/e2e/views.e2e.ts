@@ -37,6 +37,11 @@ async function drawnPanel(wb: Workbench): Promise<FrameLocator> {
   return frame;
 }
 
+/** Waits for the quick input to show `text` (its prompt or title): the palette it replaces may still be there. */
+async function prompted(wb: Workbench, text: string): Promise<void> {
+  await until(`the prompt "${text}"`, () => wb.page.locator('.quick-input-widget').innerText().catch(() => ''), (t) => t.includes(text));
+}
+
 async function closeEditors(wb: Workbench): Promise<void> {
   await wb.runCommand('View: Close All Editors');
   await wb.openContainer();
@@ -127,6 +132,7 @@ describe('views answer a click: Sessions, Recorder (code-server)', function () {
     const topic = 'osf/arduino/vibration/mpu6050-1/connection';
     await contextMenu(wb, row(wb, 'Sessions', topic));
     await menuItem(wb, 'Search in Session…');
+    await prompted(wb, 'empty lists every message');
     await wb.answer('ONLINE');
     const hits = await until('the hits', () => wb.quickPickItems().catch(() => []), (h) => h.length > 0, 120_000);
     assert.ok(hits.length >= 1 && hits.every((h) => h.includes(topic)), hits.join('\n'));
@@ -137,6 +143,7 @@ describe('views answer a click: Sessions, Recorder (code-server)', function () {
     await closeEditors(wb);
 
     await wb.runCommand('MQTT Sessions: Search Sessions…');
+    await prompted(wb, 'Search words in topics and payloads');
     await wb.answer('mpu6050');
     // The first search indexes every session of the folder.
     await until('hits', () => wb.quickPickItems().catch(() => []), (h) => h.some((x) => x.includes('synthetic-arduino-sensors')), 180_000);
@@ -156,11 +163,10 @@ describe('views answer a click: Sessions, Recorder (code-server)', function () {
     let offered = await wb.paletteOffers('MQTT Sessions: Stop Embedded Broker');
     assert.ok(!offered.some((o) => o.includes('Stop Embedded Broker')), `not offered while stopped: ${offered.join(' | ')}`);
     await wb.page.keyboard.press('Escape');
-    // The command asks for the port, saying what it is for.
     const port = String(mosquitto.port + 1);
     await wb.runCommand('MQTT Sessions: Start Embedded Broker');
-    const prompt = await wb.page.locator('.quick-input-widget').innerText();
-    assert.match(prompt, /loopback/i);
+    // The command asks for the port, saying what it is for.
+    await prompted(wb, 'on the loopback interface only');
     await wb.answer(port);
     await until('the broker row', () => wb.rows('Recorder'), (r) => r.some((x) => x.startsWith('Embedded broker') && x.includes(`:${port}`)));
     offered = await until('Stop offered while it runs', () => wb.paletteOffers('MQTT Sessions: Stop Embedded Broker'), (o) => o.some((x) => x.includes('Stop Embedded Broker')));
@@ -302,6 +308,7 @@ describe('Test Topics for a newcomer (code-server)', function () {
 
   it('Create Test Topic… writes the file into the test-topic folder and opens it', async () => {
     await wb.runCommand('MQTT Sessions: Create Test Topic…');
+    await prompted(wb, 'MQTT topic to publish to');
     await wb.answer('demo/created');
     await until('the new file open', async () => (await activeTab(wb)).replace(/\s+/g, ''), (t) => t.includes('demo_created.json'));
     await stat(path.join(ws, 'project', 'test_topics', 'demo_created.json'));
