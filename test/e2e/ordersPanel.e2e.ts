@@ -60,6 +60,41 @@ async function assertFits(frame: FrameLocator, where: string): Promise<void> {
   assert.ok(fit.chainScroll <= fit.chainClient + 1, `${where}: the chain is wider than its pane (${fit.chainScroll} > ${fit.chainClient})`);
 }
 
+/** The theme kind, and the worst contrast of the timeline's bars (text on bar, bar on background) and of the steps' text. */
+function chainContrast(): { kind: string; worst: number; where: string } {
+  // tsx names the inner functions with a helper the page does not have.
+  (globalThis as { __name?: unknown }).__name ??= Object;
+  const rgb = (c: string): number[] => (/rgba?\(([^)]+)\)/.exec(c)?.[1] ?? '0,0,0').split(',').map(Number);
+  const lum = (c: number[]): number => {
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a: string, b: string): number => {
+    const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const page = getComputedStyle(document.body).backgroundColor;
+  const pairs: [string, string, string][] = [];
+  for (const e of document.querySelectorAll<HTMLElement>('.chain-timeline .span')) {
+    const st = getComputedStyle(e);
+    pairs.push([`bar ${e.className}`, st.color, st.backgroundColor], [`bar ${e.className} on the page`, st.backgroundColor, page]);
+  }
+  for (const sel of ['table.steps td', '.why', '.order-meta dt', '.orders-table .col-state']) {
+    const e = document.querySelector<HTMLElement>(sel);
+    if (e) pairs.push([sel, getComputedStyle(e).color, page]);
+  }
+  let worst = Infinity;
+  let where = '';
+  for (const [w, a, b] of pairs) {
+    const r = ratio(a, b);
+    if (r < worst) [worst, where] = [r, `${w}: ${a} on ${b}`];
+  }
+  return { kind: document.body.dataset.vscodeThemeKind ?? '', worst, where };
+}
+
 describe('the orders panel in a real VS Code', function () {
   this.timeout(600_000);
   let browser: Browser;
@@ -238,6 +273,23 @@ describe('the orders panel in a real VS Code', function () {
       await toDocs(await wb.screenshot('orders-panel-split'));
     } finally {
       await wb.page.setViewportSize(size);
+    }
+  });
+
+  it('reads in dark and high-contrast themes: the bars and the text keep their contrast', async () => {
+    await frame.locator('section.chain .chain-timeline .span').first().waitFor({ timeout: 30_000 });
+    const themes = [
+      ['Dark Modern', 'vscode-dark', 'orders-panel-dark'],
+      ['Dark High Contrast', 'vscode-high-contrast', 'orders-panel-hc'],
+      ['Light High Contrast', 'vscode-high-contrast-light', undefined],
+      ['Light Modern', 'vscode-light', undefined],
+    ] as const;
+    for (const [theme, kind, shot] of themes) {
+      await wb.runCommand('Preferences: Color Theme');
+      await wb.answer(theme);
+      const seen = await until(`the panel in ${theme}`, () => frame.locator('body').evaluate(chainContrast), (c) => c.kind === kind);
+      assert.ok(seen.worst >= 3, `${theme}: ${seen.worst.toFixed(2)}:1 for ${seen.where}`);
+      if (shot) await wb.screenshot(shot);
     }
   });
 });
