@@ -1,6 +1,6 @@
 import { rename, rm } from 'node:fs/promises';
 import type { Statement } from 'node-sqlite3-wasm';
-import { type Database, createDatabaseFile } from '../db/sqlite';
+import { type Database, createDatabaseFile, queryRows } from '../db/sqlite';
 import type { Problem, SessionMessage, SessionRecord } from '../session/sessionMessage';
 import { OrderCacheFeed } from '../analysis/orders/orderCache';
 import { RowTally } from './rowTally';
@@ -44,6 +44,10 @@ export class SessionDbWriter {
     // scans of analysis (rows of ~300 bytes).
     db.exec('PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;');
     db.exec(CREATE_MESSAGES);
+    // The indexes from the first row, not built at the end: this engine keeps every sort
+    // in memory (TEMP_STORE=3), and a CREATE INDEX over all rows took the build's memory
+    // with the session (1 GiB at 10M messages).
+    db.exec(CREATE_INDEXES);
     this.insert = db.prepare(INSERT_MESSAGE);
     this.insertFts = db.prepare(INSERT_FTS);
   }
@@ -148,7 +152,6 @@ export class SessionDbWriter {
       for (const p of info.problems ?? []) putProblem.run([p.line, p.reason]);
       putProblem.finalize();
       db.exec('COMMIT');
-      db.exec(CREATE_INDEXES);
       this.writeSummaries(index);
     } catch (err) {
       db.close();
@@ -156,7 +159,7 @@ export class SessionDbWriter {
     }
   }
 
-  /** Per-topic figures and order summaries from what `add` gathered; the buckets in one grouped pass over the (time-indexed) rows. */
+  /** Per-topic figures and order summaries from what `add` gathered; the buckets from one walk of the (topic, time) index. */
   private writeSummaries(index: Record<string, unknown>): void {
     const db = this.db;
     db.exec('BEGIN');
@@ -164,11 +167,27 @@ export class SessionDbWriter {
     const put = db.prepare('INSERT INTO topic_stats(topic, count, bytes, first_ms, last_ms) VALUES (?, ?, ?, ?, ?)');
     for (const [topic, t] of this.tally.topics) put.run([topic, t.count, t.bytes, t.first, t.last]);
     put.finalize();
-    db.run(
-      `INSERT INTO timeline_buckets(topic, bucket, count, first_id)
-       SELECT topic, CAST((ts_ms - ?) / ? AS INTEGER), COUNT(*), MIN(id) FROM mqtt_messages GROUP BY 1, 2`,
-      [index[META_KEYS.bucketOriginMs] as number, index[META_KEYS.bucketMs] as number],
-    );
+    // The buckets from one walk of the (topic, time) index, in its order: a GROUP BY on
+    // the computed bucket would sort every row (in memory, see above).
+    const origin = index[META_KEYS.bucketOriginMs] as number;
+    const width = index[META_KEYS.bucketMs] as number;
+    const putBucket = db.prepare('INSERT INTO timeline_buckets(topic, bucket, count, first_id) VALUES (?, ?, ?, ?)');
+    let cur: { topic: string; bucket: number; count: number; first: number } | undefined;
+    const flush = (): void => {
+      if (cur) putBucket.run([cur.topic, cur.bucket, cur.count, cur.first]);
+    };
+    for (const r of queryRows<{ topic: string; ts_ms: number; id: number }>(db, 'SELECT topic, ts_ms, id FROM mqtt_messages INDEXED BY idx_mqtt_messages_topic_ts ORDER BY topic, ts_ms')) {
+      const bucket = Math.trunc((r.ts_ms - origin) / width);
+      if (cur && cur.topic === r.topic && cur.bucket === bucket) {
+        cur.count++;
+        if (r.id < cur.first) cur.first = r.id;
+      } else {
+        flush();
+        cur = { topic: r.topic, bucket, count: 1, first: r.id };
+      }
+    }
+    flush();
+    putBucket.finalize();
     this.orders.write(db);
     db.exec('COMMIT');
   }
