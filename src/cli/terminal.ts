@@ -1,3 +1,4 @@
+import * as readline from 'node:readline/promises';
 import { formatBytes, formatDuration } from '../core/util/units';
 
 export interface Progress {
@@ -70,4 +71,14 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** A yes/no question on the terminal (stderr), `no` unless the answer is y or yes. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }

@@ -4,7 +4,7 @@ import { lstat, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { useMosquitto } from '../brokers';
-import { CLI, ROOT, tempDir } from '../helpers';
+import { CLI, ROOT, runCli, tempDir } from '../helpers';
 
 const DAY = 86_400_000;
 
@@ -16,16 +16,7 @@ interface Run {
 
 /** `node dist/cli.js …` with HOME set (so that the trash is the test's), stdin a pipe, optionally fed `input`. */
 function cli(args: string[], home: string, input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, HOME: home, XDG_DATA_HOME: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return runCli(args, { env: { HOME: home, XDG_DATA_HOME: '' }, input });
 }
 
 /** The same on a terminal: `script` gives the CLI a pseudo-terminal and types `answer` once the question is there. */

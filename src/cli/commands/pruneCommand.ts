@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
 import { freedesktopMover } from '../../core/retention/freedesktopTrash';
 import { type SessionOutcome, applyPrune } from '../../core/retention/pruneApply';
 import { type PrunePlan, planPrune } from '../../core/retention/prunePlan';
@@ -10,6 +9,7 @@ import { formatBytes } from '../../core/util/units';
 import { type ParsedArgs, UsageError, stringOption } from '../argv';
 import { defineCommand } from '../command';
 import { print } from '../sessionOptions';
+import { askYesNo } from '../terminal';
 
 export const pruneCommand = defineCommand({
   name: 'prune',
@@ -81,15 +81,6 @@ function outcomeText(o: SessionOutcome, dir: string): string {
 }
 
 /** Asked on a terminal only (stdin and stderr); anything but y/yes is no. */
-async function askYes(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 function planJson(plan: PrunePlan): unknown {
   return {
     ...plan,
@@ -130,7 +121,7 @@ async function prune(args: ParsedArgs): Promise<number> {
       say(`Not a terminal: nothing moved (give --yes to move ${what} to the trash).`);
       return finish();
     }
-    if (!(await askYes(`Move ${what} to the trash?`))) {
+    if (!(await askYesNo(`Move ${what} to the trash?`))) {
       say('Nothing moved.');
       return finish();
     }

@@ -1,4 +1,3 @@
-import * as readline from 'node:readline/promises';
 import { closeClient, connectBroker } from '../../core/mqtt/brokerConnection';
 import { profileUrl } from '../../core/mqtt/brokerProfile';
 import { type ConfirmPublish, guardPublish } from '../../core/mqtt/publishGuard';
@@ -9,6 +8,7 @@ import { parseDuration } from '../../core/session/timestamps';
 import { type ParsedArgs, UsageError, choiceOption, stringOption } from '../argv';
 import { BROKER_OPTIONS, brokerFromArgs } from '../brokerOptions';
 import { defineCommand } from '../command';
+import { askYesNo } from '../terminal';
 import { formatDuration } from '../../core/util/units';
 
 function offsetOption(args: ParsedArgs, name: string): number | undefined {
@@ -27,12 +27,7 @@ function confirmFromArgs(args: ParsedArgs): ConfirmPublish {
       process.stderr.write(`${question} Not asked: no terminal (give --yes to confirm).\n`);
       return false;
     }
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-    } finally {
-      rl.close();
-    }
+    return askYesNo(question);
   };
 }
 
